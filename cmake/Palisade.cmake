@@ -8,7 +8,8 @@
 #     palisade_unit_test().
 # Portable code (no hardware access) is listed in both.
 
-set(PALISADE_CACHE "${CMAKE_SOURCE_DIR}/.cache" CACHE PATH "where scripts/setup put fetched sources")
+get_filename_component(PALISADE_SOURCE_DIR "${CMAKE_CURRENT_LIST_DIR}/.." ABSOLUTE)
+set(PALISADE_CACHE "${PALISADE_SOURCE_DIR}/.cache" CACHE PATH "where scripts/setup put fetched sources")
 set(PALISADE_MBEDTLS_SRC "${PALISADE_CACHE}/src/mbedtls")
 set(PALISADE_LIBFDT_SRC "${PALISADE_CACHE}/src/libfdt")
 
@@ -17,13 +18,13 @@ set(PALISADE_LIBFDT_SRC "${PALISADE_CACHE}/src/libfdt")
 # hyp/lib/include supplies the few libc declarations EL2 code and Mbed TLS need.
 # -mstrict-align: C code runs before the MMU is on, when every access is Device memory.
 set(PALISADE_EL2_CFLAGS
-    --target=aarch64-none-elf -std=c11 -ffreestanding -nostdlibinc
+    --target=aarch64-none-elf $<$<COMPILE_LANGUAGE:C>:-std=c11> -ffreestanding -nostdlibinc
     -mgeneral-regs-only -mstrict-align -fno-pic -fno-pie -fno-common
     -fno-stack-protector -fno-omit-frame-pointer -ffunction-sections -fdata-sections
     -Wall -Wextra -Werror -O2 -g)
 set(PALISADE_EL2_INCLUDES
-    ${CMAKE_SOURCE_DIR}/hyp/include
-    ${CMAKE_SOURCE_DIR}/hyp/lib/include
+    ${PALISADE_SOURCE_DIR}/hyp/include
+    ${PALISADE_SOURCE_DIR}/hyp/lib/include
     ${CMAKE_BINARY_DIR}/generated/include)
 
 # palisade_el2_objects(NAME SOURCES s... [INCLUDES d...] [DEFINES d...] [OPTIONS o...])
@@ -38,7 +39,7 @@ function(palisade_el2_objects name)
 endfunction()
 
 # Flags for host builds of portable code and its tests.
-set(PALISADE_HOST_CFLAGS -std=c11 -Wall -Wextra -Werror -g -O1
+set(PALISADE_HOST_CFLAGS -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -g -O1
     -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
 set(PALISADE_HOST_LDFLAGS -fsanitize=address,undefined)
 
@@ -48,7 +49,7 @@ function(palisade_host_library name)
     cmake_parse_arguments(A "" "" "SOURCES;INCLUDES;LIBS;DEFINES;OPTIONS" ${ARGN})
     add_library(${name} STATIC ${A_SOURCES})
     target_compile_options(${name} PRIVATE ${PALISADE_HOST_CFLAGS} ${A_OPTIONS})
-    target_include_directories(${name} PUBLIC ${A_INCLUDES} ${CMAKE_SOURCE_DIR}/hyp/include
+    target_include_directories(${name} PUBLIC ${A_INCLUDES} ${PALISADE_SOURCE_DIR}/hyp/include
                                ${CMAKE_BINARY_DIR}/generated/include)
     target_compile_definitions(${name} PUBLIC PALISADE_HOST=1 ${A_DEFINES})
     target_link_libraries(${name} PUBLIC ${A_LIBS})
@@ -61,7 +62,7 @@ function(palisade_unit_test name)
     add_executable(test_${name} ${A_SOURCES})
     target_compile_options(test_${name} PRIVATE ${PALISADE_HOST_CFLAGS})
     target_link_options(test_${name} PRIVATE ${PALISADE_HOST_LDFLAGS})
-    target_include_directories(test_${name} PRIVATE ${A_INCLUDES} ${CMAKE_SOURCE_DIR}/hyp/include
+    target_include_directories(test_${name} PRIVATE ${A_INCLUDES} ${PALISADE_SOURCE_DIR}/hyp/include
                                ${CMAKE_BINARY_DIR}/generated/include)
     target_compile_definitions(test_${name} PRIVATE PALISADE_HOST=1 ${A_DEFINES})
     target_link_libraries(test_${name} PRIVATE ${A_LIBS} cmocka)

@@ -1,0 +1,53 @@
+/*
+ * The arch interface the core uses: CPU identity, per-CPU pointer, barriers, timing.
+ */
+#ifndef ARCH_CPU_H
+#define ARCH_CPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "arch/sysreg.h"
+
+struct cpu;
+
+static inline struct cpu *arch_this_cpu(void)
+{
+	return (struct cpu *)read_sysreg(tpidr_el2);
+}
+
+static inline void arch_set_this_cpu(struct cpu *c)
+{
+	write_sysreg(tpidr_el2, (uint64_t)c);
+}
+
+static inline uint64_t arch_mpidr_affinity(void)
+{
+	return read_sysreg(mpidr_el1) & 0xff00ffffffull;
+}
+
+static inline uint64_t arch_counter(void) { isb(); return read_sysreg(cntpct_el0); }
+static inline uint64_t arch_counter_freq(void) { return read_sysreg(cntfrq_el0); }
+
+static inline void arch_irq_mask_all(void) { __asm__ volatile("msr daifset, #0xf" ::: "memory"); }
+
+/* Park this CPU for good: interrupts masked, low-power wait. Used after a fatal error. */
+static inline __attribute__((noreturn)) void arch_cpu_park(void)
+{
+	arch_irq_mask_all();
+	for (;;)
+		wfi();
+}
+
+/* Checks, at boot, the CPU features Palisade needs. Returns NULL or what is missing. */
+const char *arch_check_features(void);
+
+/* Stage-1 translation probes (AT S1E2R/W): true when the access would be permitted. */
+bool arch_at_can_read(uintptr_t va);
+bool arch_at_can_write(uintptr_t va);
+
+/* Fault probes used by self-tests: try the access, return the ESR of the fault it took
+ * (0 if it did not fault). Only meaningful while probing is armed (see exception.c). */
+uint64_t arch_probe_write(volatile uint64_t *addr, uint64_t value);
+uint64_t arch_probe_exec(uintptr_t addr);
+
+#endif

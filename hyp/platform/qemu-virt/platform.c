@@ -1,0 +1,52 @@
+/*
+ * QEMU 'virt' board: PL011 console and the hypervisor's reserved RAM.
+ * The reserved region starts at the hypervisor's link address (see hyp.ld) and holds
+ * the image followed by the page pool; the boot code checks it lies in RAM.
+ */
+#include <stdint.h>
+#include "palisade/platform.h"
+
+#define VIRT_UART0          0x09000000ull
+#define VIRT_RAM_BASE       0x40000000ull
+#define FDT_MAGIC_BE        0xedfe0dd0u   /* 0xd00dfeed as read little-endian */
+#define HYP_RESERVED_SIZE   (8ull << 20)
+
+#define PL011_DR    0x00
+#define PL011_FR    0x18
+#define PL011_FR_TXFF (1u << 5)
+
+extern char __hyp_start[];
+
+static volatile uint32_t *uart;
+
+uint64_t platform_early_console_base(void) { return VIRT_UART0; }
+
+void platform_console_init(uint64_t base)
+{
+	uart = (volatile uint32_t *)(uintptr_t)base;
+}
+
+void platform_console_putc(char c)
+{
+	if (!uart)
+		return;
+	while (uart[PL011_FR / 4] & PL011_FR_TXFF)
+		;
+	uart[PL011_DR / 4] = (uint8_t)c;
+}
+
+/*
+ * QEMU passes the DTB in x0 only to Linux-style images; for an ELF it places the DTB
+ * at the start of RAM (below the image) and leaves x0 zero.
+ */
+uint64_t platform_boot_dtb(uint64_t x0)
+{
+	if (x0)
+		return x0;
+	if (*(volatile uint32_t *)(uintptr_t)VIRT_RAM_BASE == FDT_MAGIC_BE)
+		return VIRT_RAM_BASE;
+	return 0;
+}
+
+uint64_t platform_hyp_reserved_base(void) { return (uint64_t)(uintptr_t)__hyp_start; }
+uint64_t platform_hyp_reserved_size(void) { return HYP_RESERVED_SIZE; }

@@ -1,0 +1,156 @@
+"""Boots Palisade on QEMU and judges the run from structured console verdicts.
+
+The hypervisor (and, later, its test guests) print:
+    PALISADE-TEST <name> PASS
+    PALISADE-TEST <name> FAIL <reason>
+    PALISADE-TEST-END passed=<n> failed=<m>
+    PALISADE-FAULT cpu=<i> ...          (any unexpected exception or panic)
+A run passes only if every expected test printed PASS, nothing printed FAIL or FAULT,
+the END line is present and agrees with the lines seen, and QEMU powered off by itself
+before the timeout. The absence of a crash is never enough.
+"""
+import os
+import re
+import selectors
+import subprocess
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
+
+VERDICT = re.compile(r'^PALISADE-TEST (\S+) (PASS|FAIL)(?: (.*))?$')
+END = re.compile(r'^PALISADE-TEST-END passed=(\d+) failed=(\d+)$')
+FAULT = re.compile(r'^PALISADE-FAULT ')
+BANNER = re.compile(r'(\d+) of (\d+) CPUs online')
+
+
+def qemu_command(image, smp=4, mem='2G', append='', extra=(), icount=False):
+    """The QEMU command line DESIGN.md fixes for Palisade on the virt board."""
+    cmd = ['qemu-system-aarch64',
+           '-machine', 'virt,virtualization=on,gic-version=3',
+           '-cpu', 'max,pauth-impdef=on', '-smp', str(smp), '-m', mem,
+           '-display', 'none', '-serial', 'stdio', '-monitor', 'none', '-nic', 'none',
+           '-no-reboot', '-kernel', image]
+    if append:
+        cmd += ['-append', append]
+    if icount:
+        cmd += ['-icount', 'shift=0,sleep=off,align=off', '-seed', '1',
+                '-rtc', 'base=2020-01-01T00:00:00,clock=vm']
+    return cmd + list(extra)
+
+
+class Run:
+    def __init__(self):
+        self.lines = []
+        self.timed_out = False
+        self.exit_code = None
+        self.powered_off = False
+        self.seconds = 0.0
+
+
+def run_qemu(cmd, timeout, log_path=None, echo=False, stop_on_end=True):
+    """Runs QEMU, collecting console lines, until it exits, a fault is reported, or the
+    timeout passes (then QEMU is killed). Never hangs."""
+    r = Run()
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ)
+    buf = b''
+    log = open(log_path, 'w') if log_path else None
+    grace_deadline = None
+    eof = False
+    try:
+        while True:
+            now = time.monotonic()
+            if grace_deadline is not None and now >= grace_deadline:
+                break
+            if now >= start + timeout:
+                r.timed_out = grace_deadline is None
+                break
+            if not sel.select(timeout=0.5):
+                if proc.poll() is not None:
+                    break
+                continue
+            chunk = os.read(proc.stdout.fileno(), 65536)
+            if not chunk:
+                eof = True
+                break
+            buf += chunk
+            *complete, buf = buf.split(b'\n')
+            for raw in complete:
+                line = raw.decode('utf-8', 'replace').rstrip('\r')
+                r.lines.append(line)
+                if log:
+                    log.write(line + '\n')
+                    log.flush()
+                if echo:
+                    print(line, flush=True)
+                # After the verdict summary or a fault, give QEMU a moment to power off
+                # (or to print the rest of a fault report), then stop waiting.
+                if grace_deadline is None and ((stop_on_end and END.match(line)) or FAULT.match(line)):
+                    grace_deadline = time.monotonic() + 3
+    finally:
+        if buf:
+            r.lines.append(buf.decode('utf-8', 'replace').rstrip('\r'))
+        try:  # at EOF QEMU is exiting: let it finish before judging that it powered off
+            proc.wait(timeout=5 if eof else 0.1)
+        except subprocess.TimeoutExpired:
+            pass
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        else:
+            r.powered_off = True
+        r.exit_code = proc.returncode
+        r.seconds = time.monotonic() - start
+        if log:
+            log.close()
+    return r
+
+
+def judge(lines, expected=(), cpus=None, require_poweroff=True, powered_off=True,
+          timed_out=False, timeout=None):
+    """Returns (ok, reason, details) for a console log."""
+    verdicts = {}
+    failures = []
+    faults = [l for l in lines if FAULT.match(l)]
+    end = None
+    for l in lines:
+        m = VERDICT.match(l)
+        if m:
+            name, result, why = m.groups()
+            if name in verdicts:
+                failures.append('%s reported twice' % name)
+            verdicts[name] = result
+            if result == 'FAIL':
+                failures.append('%s FAILED: %s' % (name, why or 'no reason given'))
+        m = END.match(l)
+        if m:
+            end = (int(m.group(1)), int(m.group(2)))
+    if faults:
+        return False, 'hypervisor FAULT: ' + faults[0], verdicts
+    if failures:
+        return False, failures[0], verdicts
+    if timed_out:
+        return False, 'timed out after %ss without finishing' % timeout, verdicts
+    missing = [n for n in expected if n not in verdicts]
+    if missing:
+        return False, 'missing verdict(s): ' + ', '.join(missing), verdicts
+    if end is None:
+        return False, 'no PALISADE-TEST-END line', verdicts
+    seen = (sum(v == 'PASS' for v in verdicts.values()), sum(v == 'FAIL' for v in verdicts.values()))
+    if end != seen:
+        return False, 'END line says passed=%d failed=%d but %d/%d verdicts were seen' % (end + seen), verdicts
+    if not verdicts:
+        return False, 'no verdicts at all', verdicts
+    if cpus is not None:
+        banner = [BANNER.search(l) for l in lines if BANNER.search(l)]
+        if not banner:
+            return False, 'no boot banner with the CPU count', verdicts
+        up, total = int(banner[0].group(1)), int(banner[0].group(2))
+        if up != cpus or total != cpus:
+            return False, 'banner: %d of %d CPUs online, expected %d' % (up, total, cpus), verdicts
+    if require_poweroff and not powered_off:
+        return False, 'QEMU did not power off after the verdicts', verdicts
+    return True, '%d verdicts passed' % len(verdicts), verdicts
