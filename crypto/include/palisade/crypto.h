@@ -79,7 +79,8 @@ int crypto_p384_verify(const uint8_t pub[CRYPTO_P384_PUB_LEN],
  * Optional randomness for side-channel blinding inside scalar multiplication (e.g. from
  * RNDR). It never changes a result: signatures stay RFC 6979 deterministic. Without it,
  * Mbed TLS derives the blinding from the private key and the digest. fill returns 0 on
- * success; if it fails, the operation fails with PAL_E_CRYPTO. NULL removes it.
+ * success; if it fails, the operation fails with PAL_E_CRYPTO. NULL removes it. It runs
+ * with the crypto lock held, so it must not call back into this interface.
  */
 typedef int (*crypto_rng_fn)(uint8_t *buf, size_t len);
 void crypto_set_rng(crypto_rng_fn fill);
