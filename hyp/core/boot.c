@@ -15,6 +15,7 @@
 #include "palisade/boot.h"
 #include "palisade/cpu.h"
 #include "palisade/crypto.h"
+#include "palisade/irq.h"
 #include "palisade/log.h"
 #include "palisade/mmu.h"
 #include "palisade/panic.h"
@@ -184,6 +185,12 @@ void boot_main(uint64_t dtb)
 
 	setup_memory(dtb);
 	platform_console_init(boot_platform.uart.base);
+	if (irq_init_boot(boot_platform.gicd.base, boot_platform.gicr.base, boot_platform.gicr.size) ||
+	    irq_init_cpu())
+		panic("GICv3 initialisation failed");
+	irq_enable(IRQ_SGI_KICK, true);
+	irq_enable(IRQ_SGI_TEST, true);
+	irq_enable(IRQ_PPI_HYP_TIMER, true);
 	selftest_cpu_checks(&cpus[0]);
 	cpus[0].online = true;
 
@@ -226,9 +233,15 @@ void secondary_main(uint64_t index)
 	struct cpu *c = &cpus[index < CPU_MAX ? index : 0];
 
 	arch_set_this_cpu(c);
+	if (irq_init_cpu())
+		panic("no GICv3 redistributor for CPU %u", c->index);
+	irq_enable(IRQ_SGI_KICK, true);
+	irq_enable(IRQ_SGI_TEST, true);
+	irq_enable(IRQ_PPI_HYP_TIMER, true);
 	selftest_cpu_checks(c);
 	__atomic_store_n(&c->online, true, __ATOMIC_RELEASE);
-	/* Nothing to schedule yet: wait with interrupts masked (the scheduler comes with VMs). */
+	/* Nothing to schedule yet: idle, taking the hypervisor's own interrupts. */
+	__asm__ volatile("msr daifclr, #2" ::: "memory");
 	for (;;)
 		wfi();
 }

@@ -8,6 +8,7 @@
 #include "arch/cpu.h"
 #include "palisade/cpu.h"
 #include "palisade/exception.h"
+#include "palisade/irq.h"
 #include "palisade/log.h"
 
 _Static_assert(sizeof(struct exception_frame) == 36 * 8, "vectors.S FRAME_SIZE");
@@ -83,6 +84,11 @@ void exception_entry(uint64_t kind, struct exception_frame *f)
 		c->probe_armed = 0;
 		c->probe_esr = f->esr;
 		f->elr = c->probe_resume;
+		return;
+	}
+	/* Physical interrupts while EL2 itself runs with IRQs unmasked (idle, waits). */
+	if (kind == 5) {
+		irq_handle();
 		return;
 	}
 	report_and_park(kind, f);

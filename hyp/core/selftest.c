@@ -13,6 +13,8 @@
 #include "palisade/log.h"
 #include "palisade/format.h"
 #include "palisade/hypercall.h"
+#include "palisade/irq.h"
+#include "palisade/timer.h"
 #include "palisade/mmu.h"
 #include "palisade/platform.h"
 
@@ -148,6 +150,49 @@ static const char *check_page_alloc(void)
 	return NULL;
 }
 
+/* Every other CPU takes an SGI from this one through the GIC. */
+static const char *check_sgis(void)
+{
+	uint64_t deadline;
+	uint32_t before[CPU_MAX];
+
+	for (uint32_t i = 1; i < cpu_count; i++) {
+		before[i] = cpus[i].test_sgis;
+		if (cpus[i].online)
+			irq_send_sgi(cpus[i].mpidr, IRQ_SGI_TEST);
+	}
+	deadline = timer_now() + timer_ms_to_ticks(1000);
+	for (uint32_t i = 1; i < cpu_count; i++) {
+		while (cpus[i].online && cpus[i].test_sgis == before[i] && timer_now() < deadline)
+			;
+		if (cpus[i].online && cpus[i].test_sgis != before[i] + 1)
+			return "a CPU did not take exactly one SGI";
+	}
+	return NULL;
+}
+
+/* The EL2 timer interrupt arrives, and not before its deadline. */
+static const char *check_hyp_timer(void)
+{
+	struct cpu *c = arch_this_cpu();
+	uint32_t before = c->timer_irqs;
+	uint64_t deadline = timer_now() + timer_ms_to_ticks(2);
+	uint64_t give_up = deadline + timer_ms_to_ticks(1000);
+	uint64_t fired_at;
+
+	timer_arm_at(deadline);
+	__asm__ volatile("msr daifclr, #2" ::: "memory");
+	while (c->timer_irqs == before && timer_now() < give_up)
+		wfi();
+	fired_at = timer_now();
+	__asm__ volatile("msr daifset, #2" ::: "memory");
+	if (c->timer_irqs != before + 1)
+		return "no timer interrupt";
+	if (fired_at < deadline)
+		return "timer interrupt before its deadline";
+	return NULL;
+}
+
 /* The generated dispatch table, exercised at EL2 as a guest's HVC would be. */
 static const char *check_hypercall_dispatch(void)
 {
@@ -193,6 +238,8 @@ unsigned selftest_run(void)
 	verdict("wx_exec_from_data_faults", check_exec_protection());
 	verdict("page_alloc", check_page_alloc());
 	verdict("hypercall_dispatch", check_hypercall_dispatch());
+	verdict("gic_sgi_all_cpus", check_sgis());
+	verdict("hyp_timer_irq", check_hyp_timer());
 
 	const char *kat = NULL;
 	verdict("crypto_kat", crypto_selftest(&kat) == 0 ? NULL : kat);

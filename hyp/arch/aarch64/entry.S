@@ -19,7 +19,7 @@ _start:
 	cmp	x1, #(2 << 2)
 	b.ne	not_el2
 
-	ldr	x1, =(HCR_E2H_BIT | HCR_RW_BIT)
+	ldr	x1, =(HCR_E2H_BIT | HCR_RW_BIT | HCR_AMO_IMO_FMO)
 	msr	hcr_el2, x1
 	isb
 	adr_l	x1, el2_vectors
@@ -52,7 +52,7 @@ not_el2:
 secondary_entry:
 	msr	daifset, #0xf
 	mov	x19, x0				/* CPU index */
-	ldr	x1, =(HCR_E2H_BIT | HCR_RW_BIT)
+	ldr	x1, =(HCR_E2H_BIT | HCR_RW_BIT | HCR_AMO_IMO_FMO)
 	msr	hcr_el2, x1
 	isb
 	adr_l	x1, el2_vectors

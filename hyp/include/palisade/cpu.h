@@ -18,6 +18,10 @@ struct cpu {
 	uint64_t mpidr;                  /* affinity from the device tree */
 	volatile bool online;
 	volatile bool parked;            /* stopped after a fatal error */
+	volatile uint32_t kicks;         /* IRQ_SGI_KICK received */
+	volatile uint32_t test_sgis;     /* IRQ_SGI_TEST received */
+	volatile uint32_t timer_irqs;    /* EL2 timer interrupts */
+	volatile uint32_t stray_irqs;    /* interrupts nobody claimed */
 	uint32_t selftest_failures;      /* checks this CPU ran on itself and failed */
 	const char *selftest_failed;     /* name of the first one */
 };
