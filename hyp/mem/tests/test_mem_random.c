@@ -167,6 +167,9 @@ static void compare_with_model(unsigned int op)
 						     MEM_HYP_DONATED };
 
 		assert_int_equal(mem_query(VM_ID_HYP, pa_init(pa), &h), PAL_OK);
+		/* I1: no page belongs to, or is lent to, a guest that does not exist */
+		assert_true(p->owner <= VM_ID_HOST || model.live[p->owner]);
+		assert_true(p->borrower <= VM_ID_HOST || model.live[p->borrower]);
 		if (h.owner != p->owner || h.state != st[p->kind] ||
 		    h.borrower != (p->borrower < 0 ? VM_ID_NONE : p->borrower)) {
 			fprintf(stderr, "op %u: page %u: module owner %u borrower %u state %u, "
