@@ -16,9 +16,10 @@ set(PALISADE_LIBFDT_SRC "${PALISADE_CACHE}/src/libfdt")
 # Flags every EL2 object gets. -nostdlibinc keeps clang's own freestanding headers
 # (stdint.h, stddef.h, stdbool.h, stdarg.h, limits.h) and drops the host's libc headers;
 # hyp/lib/include supplies the few libc declarations EL2 code and Mbed TLS need.
-# -mstrict-align: C code runs before the MMU is on, when every access is Device memory.
+# -march=armv8.1-a: VHE (the *_EL12/*_EL02 registers) is part of Armv8.1, which Palisade
+# requires. -mstrict-align: C code runs before the MMU is on, when every access is Device memory.
 set(PALISADE_EL2_CFLAGS
-    --target=aarch64-none-elf $<$<COMPILE_LANGUAGE:C>:-std=c11> -ffreestanding -nostdlibinc
+    --target=aarch64-none-elf -march=armv8.1-a $<$<COMPILE_LANGUAGE:C>:-std=c11> -ffreestanding -nostdlibinc
     -mgeneral-regs-only -mstrict-align -fno-pic -fno-pie -fno-common
     -fno-stack-protector -fno-omit-frame-pointer -ffunction-sections -fdata-sections
     -Wall -Wextra -Werror -O2 -g)

@@ -20,7 +20,9 @@
 #include "palisade/mmu.h"
 #include "palisade/panic.h"
 #include "palisade/platform.h"
+#include "palisade/sched.h"
 #include "palisade/version.h"
+#include "palisade/vm_boot.h"
 
 #define DTB_MAX_SIZE (2u << 20)
 #define POOL_MAX_PAGES (64u << 20 >> PAGE_SHIFT)
@@ -224,7 +226,9 @@ void boot_main(uint64_t dtb)
 	case SELFTEST_OFF:
 		break;
 	}
-	log_printf("PALISADE: no VMs configured; powering off\n");
+	if (boot_options.manifest)
+		vm_boot(dtb);
+	log_printf("PALISADE: no VMs configured (no palisade.manifest=); powering off\n");
 	psci_system_off();
 }
 
@@ -240,8 +244,10 @@ void secondary_main(uint64_t index)
 	irq_enable(IRQ_PPI_HYP_TIMER, true);
 	selftest_cpu_checks(c);
 	__atomic_store_n(&c->online, true, __ATOMIC_RELEASE);
-	/* Nothing to schedule yet: idle, taking the hypervisor's own interrupts. */
+	/* Idle, taking the hypervisor's own interrupts, until VMs exist. */
 	__asm__ volatile("msr daifclr, #2" ::: "memory");
-	for (;;)
+	while (!__atomic_load_n(&sched_started, __ATOMIC_ACQUIRE))
 		wfi();
+	__asm__ volatile("msr daifset, #2" ::: "memory");
+	sched_run();
 }

@@ -7,6 +7,12 @@
 #include "palisade/irq.h"
 #include "palisade/log.h"
 #include "palisade/timer.h"
+#include "palisade/platform.h"
+#include "palisade/vm_console.h"
+#include "palisade/vm_irq.h"
+
+/* The physical UART's interrupt once the hypervisor owns console input (0: it does not). */
+uint32_t console_input_intid;
 
 void irq_handle(void)
 {
@@ -28,8 +34,22 @@ void irq_handle(void)
 		case IRQ_PPI_HYP_TIMER:
 			timer_disarm();
 			c->timer_irqs++;
+			c->need_resched = true;   /* the running vCPU's slice is over */
 			break;
+		case IRQ_PPI_MAINT:
+			/* The vCPU exited; the LR sync that follows clears the condition. */
+			break;
+		case IRQ_PPI_VTIMER:
 		default:
+			if (intid == console_input_intid) {
+				vm_console_rx_irq();   /* the hypervisor's own: deactivated below */
+				break;
+			}
+			if (intid == IRQ_PPI_VTIMER || intid >= 32) {
+				/* A VM's: stays active until the guest deactivates it. */
+				vm_irq_from_hw(intid);
+				continue;
+			}
 			c->stray_irqs++;
 			break;
 		}

@@ -8,6 +8,7 @@
 #include "palisade/log.h"
 #include "palisade/platform.h"
 #include "palisade/spinlock.h"
+#include "palisade/vm_console.h"
 
 static spinlock_t console_lock = SPINLOCK_INIT;
 static volatile int console_owner = -1;   /* CPU index holding the lock, for panics */
@@ -43,9 +44,21 @@ static void emit(const char *fmt, va_list ap, bool panicking)
 		console_write(line, n);
 		return;
 	}
+	if (!panicking && vm_console_active()) {
+		/* VMs share the console: the multiplexer starts our line on a line of its own. */
+		vm_console_hyp_write(line, n);
+		return;
+	}
+	log_write_raw(line, n);
+}
+
+void log_write_raw(const char *s, size_t n)
+{
+	int me = this_cpu_index();
+
 	spin_lock(&console_lock);
 	console_owner = me;
-	console_write(line, n);
+	console_write(s, n);
 	console_owner = -1;
 	spin_unlock(&console_lock);
 }

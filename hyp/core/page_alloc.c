@@ -35,9 +35,15 @@ int page_pool_init(struct page_pool *pool, uint64_t base, uint64_t pages, uint64
 
 uint64_t page_alloc(struct page_pool *pool, uint64_t count)
 {
+	return page_alloc_aligned(pool, count, 1);
+}
+
+uint64_t page_alloc_aligned(struct page_pool *pool, uint64_t count, uint64_t align_pages)
+{
 	uint64_t found = 0, run = 0, start = 0;
 
-	if (count == 0 || count > pool->pages)
+	if (count == 0 || count > pool->pages || align_pages == 0 ||
+	    (align_pages & (align_pages - 1)))
 		return 0;
 	spin_lock(&pool->lock);
 	if (count <= pool->free_pages) {
@@ -46,6 +52,9 @@ uint64_t page_alloc(struct page_pool *pool, uint64_t count)
 				run = 0;
 				continue;
 			}
+			/* A run may only start on an aligned address. */
+			if (run == 0 && (((pool->base >> PAGE_SHIFT) + i) & (align_pages - 1)))
+				continue;
 			if (run++ == 0)
 				start = i;
 			if (run == count) {

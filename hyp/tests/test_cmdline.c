@@ -24,6 +24,10 @@ static void test_defaults_and_values(void **state)
 	assert_int_equal(o.selftest, SELFTEST_FAULT_UNDEF);
 	assert_int_equal(cmdline_parse("palisade.selftest=1 palisade.selftest=0", &o, err, sizeof(err)), 0);
 	assert_int_equal(o.selftest, SELFTEST_OFF);
+	assert_int_equal(cmdline_parse("palisade.manifest=0x48000000", &o, err, sizeof(err)), 0);
+	assert_int_equal(o.manifest, 0x48000000);
+	assert_int_equal(cmdline_parse("palisade.manifest=1207959552", &o, err, sizeof(err)), 0);
+	assert_int_equal(o.manifest, 0x48000000);
 }
 
 static void test_rejects_bad_words_without_changing_options(void **state)
@@ -31,6 +35,9 @@ static void test_rejects_bad_words_without_changing_options(void **state)
 	static const char *const bad[] = {
 		"palisade.selftest=2", "palisade.selftest=", "palisade.selftest",
 		"palisade.bogus=1", "palisade.selftest=11", "palisade.=1",
+		"palisade.manifest=", "palisade.manifest=0x", "palisade.manifest=0",
+		"palisade.manifest=0x48000004", "palisade.manifest=0x1g",
+		"palisade.manifest=0x10000000000000000", "palisade.manifest=99999999999999999999",
 	};
 	char err[80];
 	(void)state;

@@ -85,6 +85,19 @@ static void test_bad_frees_change_nothing(void **state)
 	assert_int_equal(f->pool.free_pages, before + 4);
 }
 
+static void test_aligned_allocation(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t a = page_alloc(&f->pool, 1);
+	uint64_t b = page_alloc_aligned(&f->pool, 2, 4);
+
+	assert_true(a && b);
+	assert_int_equal((b >> PAGE_SHIFT) & 3, 0);
+	assert_int_equal(page_alloc_aligned(&f->pool, 1, 3), 0);   /* not a power of two */
+	assert_int_equal(page_alloc_aligned(&f->pool, 1, 0), 0);
+	assert_int_equal(page_free(&f->pool, b, 2), PAL_OK);
+}
+
 static void test_init_validates(void **state)
 {
 	struct page_pool p;
@@ -103,6 +116,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_alloc_is_zeroed_aligned_and_disjoint, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exhaustion_and_reuse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_frees_change_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_aligned_allocation, setup, teardown),
 		cmocka_unit_test(test_init_validates),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -360,9 +360,8 @@ static int parse_vm(struct ctx *c, int node, struct manifest_vm *vm)
 	else
 		FAIL(PAL_E_INVALID, "%s: console: \"%s\" is neither \"uart\" nor \"virtual\"", n,
 		     (const char *)p[P_CONSOLE].val);
-	if (host && vm->console != MANIFEST_CONSOLE_UART)
-		FAIL(PAL_E_INVALID, "%s: console: the host VM owns the physical UART: must be "
-		     "\"uart\"", n);
+	/* The host may drive the physical PL011 itself ("uart") or, like guests, use an
+	 * emulated one multiplexed by the hypervisor ("virtual": input can then switch). */
 	if (!host && vm->console != MANIFEST_CONSOLE_VIRTUAL)
 		FAIL(PAL_E_INVALID, "%s: console: \"uart\" is the physical PL011, which only the "
 		     "host may own; use \"virtual\"", n);

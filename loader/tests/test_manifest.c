@@ -298,9 +298,6 @@ static const struct bad_case bad_cases[] = {
 	{ "console unknown", TREE(ROOT_STD, HOST(H_REG H_ROLE H_VCPUS H_KERNEL
 		"console = \"serial\";")),
 	  PAL_E_INVALID, "vm@1: console: \"serial\" is neither \"uart\" nor \"virtual\"" },
-	{ "host virtual console", TREE(ROOT_STD, HOST(H_REG H_ROLE H_VCPUS H_KERNEL
-		"console = \"virtual\";")),
-	  PAL_E_INVALID, "vm@1: console: the host VM owns the physical UART: must be \"uart\"" },
 	{ "guest uart console", TREE(ROOT_STD, HOST(HOST_STD)
 		GUEST("2", G_REG G_ROLE G_VCPUS G_MEM G_KERNEL "console = \"uart\";")),
 	  PAL_E_INVALID, "vm@2: console: \"uart\" is the physical PL011, which only the host may "

@@ -15,6 +15,7 @@
 #define GICD_ISENABLER   0x0100
 #define GICD_ICENABLER   0x0180
 #define GICD_ICPENDR     0x0280
+#define GICD_ISACTIVER   0x0300
 #define GICD_ICACTIVER   0x0380
 #define GICD_IPRIORITYR  0x0400
 #define GICD_ICFGR       0x0c00
@@ -158,6 +159,21 @@ void irq_enable(uint32_t intid, bool on)
 	wr32(base, (on ? GICD_ISENABLER : GICD_ICENABLER) + (intid / 32) * 4, 1u << (intid % 32));
 	if (intid >= 32 && !on)
 		gicd_wait_rwp();
+}
+
+bool irq_is_active(uint32_t intid)
+{
+	volatile uint8_t *base = intid < 32 ? gicr_of_cpu[arch_this_cpu()->index] + GICR_SGI : gicd;
+
+	return (rd32(base, GICD_ISACTIVER + (intid / 32) * 4) >> (intid % 32)) & 1;
+}
+
+void irq_set_active(uint32_t intid, bool active)
+{
+	volatile uint8_t *base = intid < 32 ? gicr_of_cpu[arch_this_cpu()->index] + GICR_SGI : gicd;
+
+	wr32(base, (active ? GICD_ISACTIVER : GICD_ICACTIVER) + (intid / 32) * 4,
+	     1u << (intid % 32));
 }
 
 void irq_route_spi(uint32_t intid, uint64_t mpidr)

@@ -1,8 +1,8 @@
 /*
  * EL2 exception vectors. Every entry saves the full register state in a struct
  * exception_frame on the current stack and calls into C (exception.c), which decides.
- * Until guests exist every exception is unexpected; the C side prints a diagnostic and
- * parks the CPU, except for faults a self-test probe armed on purpose.
+ * Exceptions from EL2 itself go to exception.c (a diagnostic and a parked CPU, except
+ * for probes and interrupts); exceptions from a guest leave guest_enter() (guest.S).
  */
 #include "arch/asm.h"
 
@@ -14,6 +14,14 @@
 	stp	x0, x1, [sp, #0]
 	mov	x0, #\kind
 	b	vector_common
+.endm
+
+/* From a guest: keep its x0/x1 on the stack and leave through guest.S. */
+.macro vguest kind
+	.balign 128
+	stp	x0, x1, [sp, #-16]!
+	mov	x0, #\kind
+	b	guest_exit
 .endm
 
 	.section .text.vectors, "ax"
@@ -28,14 +36,14 @@ el2_vectors:
 	ventry 5
 	ventry 6
 	ventry 7
-	ventry 8	/* lower EL, AArch64: sync */
-	ventry 9
-	ventry 10
-	ventry 11
-	ventry 12	/* lower EL, AArch32 */
-	ventry 13
-	ventry 14
-	ventry 15
+	vguest 8	/* lower EL, AArch64: sync */
+	vguest 9	/* irq */
+	vguest 10	/* fiq */
+	vguest 11	/* serror */
+	vguest 12	/* lower EL, AArch32 (guests are AArch64-only: HCR_EL2.RW) */
+	vguest 13
+	vguest 14
+	vguest 15
 
 vector_common:
 	/* x0 = kind; the interrupted x0/x1 are already at [sp]. */

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 enum selftest_mode {
 	SELFTEST_OFF = 0,
@@ -18,6 +19,7 @@ enum selftest_mode {
 
 struct hyp_options {
 	enum selftest_mode selftest;
+	uint64_t manifest;       /* palisade.manifest=<address>: boot manifest blob, 0 = none */
 };
 
 /* Returns 0, or a negative value with a reason in err for an unknown palisade.* word. */

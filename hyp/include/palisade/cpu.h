@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct vcpu;
+
 #define CPU_MAX 8
 
 struct cpu {
@@ -22,6 +24,11 @@ struct cpu {
 	volatile uint32_t test_sgis;     /* IRQ_SGI_TEST received */
 	volatile uint32_t timer_irqs;    /* EL2 timer interrupts */
 	volatile uint32_t stray_irqs;    /* interrupts nobody claimed */
+	struct vcpu *loaded_vcpu;        /* whose EL1 state is in the registers */
+	struct vcpu *fp_owner;           /* whose FP/SIMD state is in the registers */
+	struct vcpu *runq;               /* vCPUs placed on this CPU */
+	struct vcpu *current;            /* the vCPU being run, if any */
+	volatile bool need_resched;
 	uint32_t selftest_failures;      /* checks this CPU ran on itself and failed */
 	const char *selftest_failed;     /* name of the first one */
 };

@@ -24,8 +24,12 @@ uint32_t irq_ack(void);                     /* ICC_IAR1: the highest pending, or
 void irq_eoi(uint32_t intid);               /* priority drop */
 void irq_deactivate(uint32_t intid);
 void irq_enable(uint32_t intid, bool on);   /* SPIs globally; SGIs/PPIs on this CPU */
+bool irq_is_active(uint32_t intid);          /* SPIs globally; SGIs/PPIs on this CPU */
+void irq_set_active(uint32_t intid, bool active);
 void irq_route_spi(uint32_t intid, uint64_t mpidr);
 void irq_send_sgi(uint64_t target_mpidr, uint32_t sgi);
+
+extern uint32_t console_input_intid;
 
 /* Called from the EL2 IRQ vector (and after a guest exit for an IRQ). */
 void irq_handle(void);

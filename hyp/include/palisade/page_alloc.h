@@ -28,6 +28,9 @@ int page_pool_init(struct page_pool *pool, uint64_t base, uint64_t pages, uint64
 /* Allocates 'count' contiguous zeroed pages; returns their address or 0. */
 uint64_t page_alloc(struct page_pool *pool, uint64_t count);
 
+/* Same, with the first page's address a multiple of align_pages pages (a power of two). */
+uint64_t page_alloc_aligned(struct page_pool *pool, uint64_t count, uint64_t align_pages);
+
 /* Frees pages from page_alloc. Returns PAL_E_INVALID (and frees nothing) for a range that
  * is not inside the pool, not page aligned, or not entirely allocated. */
 int page_free(struct page_pool *pool, uint64_t addr, uint64_t count);

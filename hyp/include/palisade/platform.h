@@ -12,6 +12,13 @@ uint64_t platform_early_console_base(void);
 void platform_console_init(uint64_t base);
 void platform_console_putc(char c);
 
+/* Console input, for the hypervisor's console multiplexer: the UART's INTID, turning on
+ * its receive interrupts, and reading one byte (-1 when none is waiting). */
+uint32_t platform_console_irq(void);
+void platform_console_rx_enable(void);
+int platform_console_getc(void);
+uint64_t platform_boot_cpu_mpidr(void);
+
 /* The boot device tree's address, given what the boot loader left in x0 (0 if none). */
 uint64_t platform_boot_dtb(uint64_t x0);
 

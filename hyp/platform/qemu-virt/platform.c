@@ -13,7 +13,12 @@
 
 #define PL011_DR    0x00
 #define PL011_FR    0x18
+#define PL011_IMSC  0x38
+#define PL011_ICR   0x44
 #define PL011_FR_TXFF (1u << 5)
+#define PL011_FR_RXFE (1u << 4)
+#define PL011_INT_RX  ((1u << 4) | (1u << 6))   /* RXIM | RTIM */
+#define VIRT_UART0_INTID 33                       /* SPI 1 on QEMU virt */
 
 extern char __hyp_start[];
 
@@ -47,6 +52,23 @@ uint64_t platform_boot_dtb(uint64_t x0)
 		return VIRT_RAM_BASE;
 	return 0;
 }
+
+uint32_t platform_console_irq(void) { return VIRT_UART0_INTID; }
+
+void platform_console_rx_enable(void)
+{
+	uart[PL011_ICR / 4] = 0x7ff;
+	uart[PL011_IMSC / 4] = PL011_INT_RX;
+}
+
+int platform_console_getc(void)
+{
+	if (!uart || (uart[PL011_FR / 4] & PL011_FR_RXFE))
+		return -1;
+	return (int)(uart[PL011_DR / 4] & 0xff);
+}
+
+uint64_t platform_boot_cpu_mpidr(void) { return 0; }
 
 uint64_t platform_hyp_reserved_base(void) { return (uint64_t)(uintptr_t)__hyp_start; }
 uint64_t platform_hyp_reserved_size(void) { return HYP_RESERVED_SIZE; }

@@ -8,8 +8,11 @@
 
 #include <stdint.h>
 
-#define read_sysreg(r) ({ uint64_t __v; __asm__ volatile("mrs %0, " #r : "=r"(__v)); __v; })
-#define write_sysreg(r, v) __asm__ volatile("msr " #r ", %0" : : "r"((uint64_t)(v)))
+/* Two levels, so that a register name built by a macro is expanded before stringizing. */
+#define __read_sysreg(r) ({ uint64_t __v; __asm__ volatile("mrs %0, " #r : "=r"(__v)); __v; })
+#define __write_sysreg(r, v) __asm__ volatile("msr " #r ", %0" : : "r"((uint64_t)(v)))
+#define read_sysreg(r) __read_sysreg(r)
+#define write_sysreg(r, v) __write_sysreg(r, v)
 #define isb() __asm__ volatile("isb" ::: "memory")
 #define dsb(opt) __asm__ volatile("dsb " #opt ::: "memory")
 #define wfi() __asm__ volatile("wfi" ::: "memory")

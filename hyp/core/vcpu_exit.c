@@ -1,0 +1,160 @@
+/*
+ * Guest exits: hypercalls (SMCCC/PSCI, then Palisade's own calls through the generated
+ * dispatch table), MMIO emulation, system register traps, WFI, FP/SIMD switching and
+ * interrupts. Nothing a guest does here can stop the hypervisor: anything not handled
+ * becomes an exception injected into the guest.
+ */
+#include "arch/cpu.h"
+#include "palisade/cpu.h"
+#include "palisade/error.h"
+#include "palisade/hypercall.h"
+#include "palisade/irq.h"
+#include "palisade/log.h"
+#include "palisade/sched.h"
+#include "palisade/vcpu_exit.h"
+#include "palisade/vm.h"
+#include "palisade/vm_irq.h"
+
+#define EC_WFX      0x01
+#define EC_FP       0x07
+#define EC_SVE      0x19
+#define SMCCC_NOT_SUPPORTED ((uint64_t)(int64_t)-1)
+
+/* ICC_SGI1R_EL1: Op0=3 Op1=0 CRn=12 CRm=11 Op2=5, as encoded in the ISS of EC 0x18. */
+#define SYSREG_ISS_MASK   0x3ffc1eull
+#define SYSREG_ISS(op0, op1, crn, crm, op2) \
+	(((uint64_t)(op0) << 20) | ((uint64_t)(op2) << 17) | ((uint64_t)(op1) << 14) | \
+	 ((uint64_t)(crn) << 10) | ((uint64_t)(crm) << 1))
+#define ISS_ICC_SGI1R SYSREG_ISS(3, 0, 12, 11, 5)
+
+static uint64_t reg_read(const struct vcpu *v, unsigned r)
+{
+	return r == 31 ? 0 : v->regs.x[r];
+}
+
+static void reg_write(struct vcpu *v, unsigned r, uint64_t val)
+{
+	if (r != 31)
+		v->regs.x[r] = val;
+}
+
+static void handle_hvc(struct vcpu *v)
+{
+	uint32_t fn = (uint32_t)v->regs.x[0];
+
+	if (psci_guest_call(v))
+		return;
+	if ((fn & 0xff000000u) == 0xc6000000u) {
+		struct hc_ctx ctx = { .caller = v->vm->id };
+
+		hc_dispatch(&ctx, v->vm->id, v->regs.x);
+		return;
+	}
+	v->regs.x[0] = SMCCC_NOT_SUPPORTED;
+}
+
+static void handle_dabt(struct vcpu *v, const struct vcpu_exit *e)
+{
+	uint64_t ipa = ((e->hpfar >> 4) << 12) | (e->far & 0xfff);
+	struct mmio_access a;
+	struct vm *vm = v->vm;
+
+	for (unsigned i = 0; i < vm->mmio_count; i++) {
+		struct vm_mmio_device *d = &vm->mmio[i];
+		uint64_t value;
+
+		if (ipa < d->base || ipa - d->base >= d->size)
+			continue;
+		if (!mmio_decode(e->esr, ipa, &a))
+			break;
+		value = a.write ? reg_read(v, a.reg) : 0;
+		if (d->access(vm, v, d->dev, ipa - d->base, a.size, a.write, &value) != PAL_OK)
+			break;
+		if (!a.write)
+			reg_write(v, a.reg, mmio_load_value(&a, value));
+		v->regs.pc += 4;
+		return;
+	}
+	/* Nothing there (or an access the device cannot take): an external abort, as a
+	 * bus error would be on hardware. The hypervisor carries on. */
+	arch_vcpu_inject_dabt(v, e->far, (e->esr >> 6) & 1);
+}
+
+static void handle_sysreg(struct vcpu *v, const struct vcpu_exit *e)
+{
+	bool read = e->esr & 1;
+	unsigned rt = (e->esr >> 5) & 0x1f;
+
+	if (!read && (e->esr & SYSREG_ISS_MASK) == ISS_ICC_SGI1R) {
+		vm_irq_sgi(v, reg_read(v, rt));
+		v->regs.pc += 4;
+		return;
+	}
+	arch_vcpu_inject_undef(v);
+}
+
+static void handle_wfx(struct vcpu *v, const struct vcpu_exit *e)
+{
+	v->regs.pc += 4;
+	if (e->esr & 1)      /* WFE: just let others run */
+		return;
+	if (!vm_irq_pending(v)) {
+		enum vcpu_state s = VCPU_RUNNABLE;
+
+		__atomic_compare_exchange_n(&v->state, &s, VCPU_BLOCKED, false,
+					    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+		/* An interrupt injected from another CPU in between must not be lost. */
+		if (vm_irq_pending(v))
+			sched_wake(v);
+	}
+}
+
+void vcpu_handle_exit(struct vcpu *v, const struct vcpu_exit *e)
+{
+	uint64_t ec = ESR_EC(e->esr);
+
+	switch (e->kind) {
+	case 9:   /* IRQ */
+	case 10:  /* FIQ */
+		irq_handle();
+		return;
+	case 11:
+		log_printf("PALISADE: VM %u vCPU %u: SError (ESR 0x%llx)\n", v->vm->id, v->index,
+			   (unsigned long long)e->esr);
+		vm_stop(v->vm, "SError");
+		return;
+	case 8:
+		break;
+	default:
+		vm_stop(v->vm, "exception from AArch32");
+		return;
+	}
+
+	switch (ec) {
+	case EC_HVC64:
+		handle_hvc(v);
+		break;
+	case EC_SMC64:
+		v->regs.pc += 4;     /* trapped SMC: ELR is the SMC itself */
+		handle_hvc(v);
+		break;
+	case EC_DABT_LOW:
+		handle_dabt(v, e);
+		break;
+	case EC_IABT_LOW:
+		arch_vcpu_inject_iabt(v, e->far);
+		break;
+	case EC_SYSREG:
+		handle_sysreg(v, e);
+		break;
+	case EC_WFX:
+		handle_wfx(v, e);
+		break;
+	case EC_FP:
+		arch_vcpu_fp_switch(v);
+		break;
+	default:
+		arch_vcpu_inject_undef(v);
+		break;
+	}
+}

@@ -1,0 +1,153 @@
+/*
+ * VM objects: creation, stage-2 mappings, emulated MMIO devices, start and stop.
+ * Lock order: vm->lock, then the VM's vgic lock; never two VMs' locks at once.
+ */
+#include <string.h>
+#include "arch/cpu.h"
+#include "arch/psci.h"
+#include "arch/vcpu_arch.h"
+#include "palisade/boot.h"
+#include "palisade/cpu.h"
+#include "palisade/error.h"
+#include "palisade/irq.h"
+#include "palisade/log.h"
+#include "palisade/sched.h"
+#include "palisade/vm.h"
+
+struct vm vms[VM_MAX];
+
+struct vm *vm_by_id(vm_id_t id)
+{
+	for (unsigned i = 0; i < VM_MAX; i++)
+		if (vms[i].state != VM_EMPTY && vms[i].id == id)
+			return &vms[i];
+	return NULL;
+}
+
+/* Stage-2 tables come from the hypervisor's page pool (VA == PA at EL2). */
+static void *s2_alloc_table(void *cookie, size_t bytes, paddr_t *pa)
+{
+	/* The 8 KiB root must be 8 KiB aligned: align every table to its size. */
+	uint64_t p = page_alloc_aligned(&hyp_pool, bytes >> PAGE_SHIFT, bytes >> PAGE_SHIFT);
+
+	(void)cookie;
+	*pa = pa_init(p);
+	return (void *)(uintptr_t)p;
+}
+
+static void s2_free_table(void *cookie, void *va, size_t bytes)
+{
+	(void)cookie;
+	page_free(&hyp_pool, (uint64_t)(uintptr_t)va, bytes >> PAGE_SHIFT);
+}
+
+/* Invalidate the VM's stage-2 TLB entries for a range on every CPU (inner shareable). */
+static void s2_tlb_inv(void *cookie, ipaddr_t ipa, uint64_t size)
+{
+	struct vm *vm = cookie;
+	uint64_t saved = read_sysreg(vttbr_el2);
+
+	/* TLBI by IPA acts on the VMID in VTTBR_EL2: switch to the VM's for the call.
+	 * HCR_EL2.TGE is never set, so the EL1 TLBIs act on the EL1&0 regime. */
+	dsb(ishst);
+	write_sysreg(vttbr_el2, vm->vttbr);
+	isb();
+	if (size > (64ull << 20)) {
+		__asm__ volatile("tlbi vmalls12e1is" ::: "memory");
+	} else {
+		for (uint64_t a = ipa_addr(ipa); a < ipa_addr(ipa) + size; a += PAGE_SIZE)
+			__asm__ volatile("tlbi ipas2e1is, %0" : : "r"(a >> 12) : "memory");
+		dsb(ish);
+		__asm__ volatile("tlbi vmalle1is" ::: "memory");
+	}
+	dsb(ish);
+	write_sysreg(vttbr_el2, saved);
+	isb();
+}
+
+int vm_create(vm_id_t id, bool is_host, unsigned vcpus, const char *name, struct vm **out)
+{
+	struct vm *vm = NULL;
+	struct s2_mm_ops ops;
+	int rc;
+
+	if (vcpus == 0 || vcpus > VCPU_MAX_PER_VM || vcpus > cpu_count || vm_by_id(id) ||
+	    id == VM_ID_HYP || id >= VM_ID_LIMIT)
+		return PAL_E_INVALID;
+	for (unsigned i = 0; i < VM_MAX && !vm; i++)
+		if (vms[i].state == VM_EMPTY)
+			vm = &vms[i];
+	if (!vm)
+		return PAL_E_NO_MEMORY;
+	memset(vm, 0, sizeof(*vm));
+	vm->id = id;
+	vm->is_host = is_host;
+	vm->lock = (spinlock_t)SPINLOCK_INIT;
+	memcpy(vm->name, name, strnlen(name, sizeof(vm->name) - 1));
+	ops = (struct s2_mm_ops){ s2_alloc_table, s2_free_table, s2_tlb_inv, vm };
+	rc = s2_init(&vm->s2, &ops);
+	if (rc)
+		return rc;
+	/* VMID = VM id: unique while the VM exists; 8-bit VMIDs cover VM_ID_LIMIT. */
+	vm->vttbr = s2_vttbr(&vm->s2, id);
+	vm->vcpu_count = vcpus;
+	for (unsigned i = 0; i < vcpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+
+		v->vm = vm;
+		v->index = i;
+		/* The host's vCPU i runs on CPU i; guests' vCPUs spread from the last CPU
+		 * down, so a guest's first vCPU does not share CPU 0 with the host's. */
+		v->pcpu = is_host ? i : (cpu_count - 1 - (i % cpu_count));
+		v->state = VCPU_OFF;
+		arch_vcpu_reset(v, 0, 0);
+	}
+	vm->state = VM_CREATED;
+	*out = vm;
+	return PAL_OK;
+}
+
+int vm_map(struct vm *vm, ipaddr_t ipa, paddr_t pa, uint64_t size, unsigned prot)
+{
+	int rc;
+
+	spin_lock(&vm->lock);
+	rc = s2_map(&vm->s2, ipa, pa, size, prot);
+	spin_unlock(&vm->lock);
+	return rc;
+}
+
+int vm_add_mmio(struct vm *vm, uint64_t base, uint64_t size,
+		int (*access)(struct vm *, struct vcpu *, void *, uint64_t, unsigned, bool, uint64_t *),
+		void *dev)
+{
+	if (vm->mmio_count == VM_MAX_MMIO_DEVICES)
+		return PAL_E_NO_MEMORY;
+	vm->mmio[vm->mmio_count++] = (struct vm_mmio_device){ base, size, access, dev };
+	return PAL_OK;
+}
+
+void vm_start(struct vm *vm, uint64_t entry, uint64_t arg0)
+{
+	struct vcpu *v0 = &vm->vcpus[0];
+
+	arch_vcpu_reset(v0, entry, arg0);
+	vm->state = VM_RUNNING;
+	for (unsigned i = 0; i < vm->vcpu_count; i++)
+		sched_add(&vm->vcpus[i]);
+	sched_wake(v0);
+}
+
+void vm_stop(struct vm *vm, const char *why)
+{
+	log_printf("PALISADE: VM %u (%s) stopped: %s\n", vm->id, vm->name, why);
+	if (vm->is_host) {
+		log_printf("PALISADE: the host VM stopped; powering off\n");
+		psci_system_off();
+	}
+	vm->state = VM_STOPPED;
+	for (unsigned i = 0; i < vm->vcpu_count; i++) {
+		vm->vcpus[i].state = VCPU_STOPPED;
+		sched_kick(&vm->vcpus[i]);
+	}
+}

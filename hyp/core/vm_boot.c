@@ -1,0 +1,201 @@
+/*
+ * Boot-time VMs: reads the boot manifest (loader/manifest.c), builds each VM (memory,
+ * devices, device tree, interrupts) and starts every CPU's scheduler.
+ */
+#include <string.h>
+#include <libfdt.h>
+#include "arch/cpu.h"
+#include "palisade/boot.h"
+#include "palisade/cpu.h"
+#include "palisade/error.h"
+#include "palisade/guest_fdt.h"
+#include "palisade/linux_image.h"
+#include "palisade/host_fdt.h"
+#include "palisade/irq.h"
+#include "palisade/log.h"
+#include "palisade/manifest.h"
+#include "palisade/panic.h"
+#include "palisade/platform.h"
+#include "palisade/sched.h"
+#include "palisade/stage2.h"
+#include "palisade/vm.h"
+#include "palisade/vm_boot.h"
+#include "palisade/vm_console.h"
+#include "palisade/vm_irq.h"
+
+static struct manifest boot_manifest;
+volatile bool sched_started;
+
+/* Maps every device of the host's device tree into its stage-2 (IPA == PA), except
+ * the GIC, which the hypervisor emulates, and anything overlapping RAM. */
+static void map_host_devices(struct vm *vm, const void *fdt, bool virtual_console)
+{
+	int node;
+
+	fdt_for_each_subnode(node, fdt, 0) {
+		int len, ac = fdt_address_cells(fdt, 0), sc = fdt_size_cells(fdt, 0);
+		const fdt32_t *reg = fdt_getprop(fdt, node, "reg", &len);
+		const char *type = fdt_getprop(fdt, node, "device_type", NULL);
+
+		if (!reg || ac != 2 || sc != 2 || (type && !strcmp(type, "memory")) ||
+		    fdt_node_check_compatible(fdt, node, "arm,gic-v3") == 0)
+			continue;
+		/* On the virtual console the UART is the hypervisor's, emulated for the host. */
+		if (virtual_console && fdt_node_check_compatible(fdt, node, "arm,pl011") == 0)
+			continue;
+		for (int i = 0; i + 4 <= len / 4; i += 4) {
+			uint64_t base = ((uint64_t)fdt32_to_cpu(reg[i]) << 32) | fdt32_to_cpu(reg[i + 1]);
+			uint64_t size = ((uint64_t)fdt32_to_cpu(reg[i + 2]) << 32) | fdt32_to_cpu(reg[i + 3]);
+			uint64_t start = base & ~PAGE_MASK;
+			uint64_t end = (base + size + PAGE_MASK) & ~PAGE_MASK;
+
+			if (size == 0 || end <= start || end > boot_platform.mem[0].base)
+				continue;
+			/* Neighbouring small devices may share a page: map each page once. */
+			for (uint64_t p = start; p < end; p += PAGE_SIZE) {
+				paddr_t pa;
+
+				if (s2_lookup(&vm->s2, ipa_init(p), &pa, NULL, NULL) == PAL_OK)
+					continue;
+				if (vm_map(vm, ipa_init(p), pa_init(p), PAGE_SIZE, S2_R | S2_W | S2_DEVICE))
+					panic("cannot map host device page 0x%llx", (unsigned long long)p);
+			}
+		}
+	}
+}
+
+static void build_host(const struct manifest_vm *mv, uint64_t dtb)
+{
+	struct host_fdt_config cfg;
+	struct vm *vm;
+	char err[128];
+	void *fdt = (void *)(uintptr_t)pa_addr(boot_manifest.host_fdt);
+	int rc;
+
+	rc = vm_create(VM_ID_HOST, true, mv->vcpus, "host", &vm);
+	if (rc)
+		panic("host VM: create failed (%d)", rc);
+	host_fdt_config_init(&cfg, &boot_manifest);
+	rc = host_fdt_build((const void *)(uintptr_t)dtb, fdt_totalsize((const void *)(uintptr_t)dtb),
+			    &cfg, fdt, MANIFEST_FDT_WINDOW, err, sizeof(err));
+	if (rc)
+		panic("host VM: device tree: %s", err);
+	for (unsigned i = 0; i < boot_manifest.host_mem_count; i++) {
+		const struct pa_range *r = &boot_manifest.host_mem[i];
+
+		rc = vm_map(vm, ipa_from_pa_identity(r->base), r->base, r->size, S2_R | S2_W | S2_X);
+		if (rc)
+			panic("host VM: cannot map memory 0x%llx+0x%llx (%d)",
+			      (unsigned long long)pa_addr(r->base), (unsigned long long)r->size, rc);
+	}
+	bool vcon = mv->console == MANIFEST_CONSOLE_VIRTUAL;
+	uint32_t uart_intid = platform_console_irq();
+
+	map_host_devices(vm, fdt, vcon);
+	rc = vm_irq_init(vm, boot_platform.gicd.base, boot_platform.gicr.base);
+	if (rc)
+		panic("host VM: vGIC (%d)", rc);
+	for (uint32_t intid = 32; intid < irq_lines() && intid < VGIC_FORWARD_LIMIT; intid++)
+		if (!(vcon && intid == uart_intid) && vm_irq_forward_spi(vm, intid))
+			panic("host VM: cannot forward SPI %u", intid);
+	if (vcon) {
+		rc = vm_console_attach(vm, boot_platform.uart.base, uart_intid);
+		if (rc)
+			panic("host VM: console (%d)", rc);
+		vm_console_take_input();
+	}
+	log_printf("PALISADE: host VM: %u vCPU(s), %u memory range(s), entry 0x%llx, DT at 0x%llx\n",
+		   mv->vcpus, boot_manifest.host_mem_count,
+		   (unsigned long long)pa_addr(mv->kernel.base),
+		   (unsigned long long)pa_addr(boot_manifest.host_fdt));
+	vm_start(vm, pa_addr(mv->kernel.base), pa_addr(boot_manifest.host_fdt));
+}
+
+/* The PA behind a guest IPA inside its (contiguous) memory. */
+static void *guest_ptr(const struct manifest_vm *mv, ipaddr_t ipa)
+{
+	return (void *)(uintptr_t)(pa_addr(mv->mem_pa) + (ipa_addr(ipa) - ipa_addr(mv->mem_ipa)));
+}
+
+/* A guest from the manifest: its own memory (hidden from the host), its images copied
+ * in, a generated device tree, an emulated GICv3 and console. */
+static void build_guest(const struct manifest_vm *mv)
+{
+	struct linux_image img;
+	struct vm_boot_layout layout;
+	struct guest_fdt_config cfg;
+	struct vm *vm;
+	char err[128];
+	int rc;
+
+	rc = linux_image_parse((const void *)(uintptr_t)pa_addr(mv->kernel.base), mv->kernel.size,
+			       &img, err, sizeof(err));
+	if (!rc)
+		rc = loader_guest_layout(mv, &img, &layout, err, sizeof(err));
+	if (rc)
+		panic("%s: kernel: %s", mv->node, err);
+	rc = vm_create(mv->id, false, mv->vcpus, mv->node, &vm);
+	if (rc)
+		panic("%s: create failed (%d)", mv->node, rc);
+	rc = vm_map(vm, mv->mem_ipa, mv->mem_pa, mv->mem_size, S2_R | S2_W | S2_X);
+	if (rc)
+		panic("%s: cannot map memory (%d)", mv->node, rc);
+
+	/* The guest's memory starts zeroed: nothing of its previous use may show through. */
+	memset((void *)(uintptr_t)pa_addr(mv->mem_pa), 0, mv->mem_size);
+	memcpy(guest_ptr(mv, layout.kernel), (const void *)(uintptr_t)pa_addr(mv->kernel.base),
+	       mv->kernel.size);
+	if (layout.has_initrd)
+		memcpy(guest_ptr(mv, layout.initrd),
+		       (const void *)(uintptr_t)pa_addr(mv->initrd.base), mv->initrd.size);
+	guest_fdt_config_init(&cfg, mv, &layout);
+	rc = guest_fdt_build(&cfg, guest_ptr(mv, layout.fdt), layout.fdt_max, err, sizeof(err));
+	if (rc)
+		panic("%s: device tree: %s", mv->node, err);
+
+	rc = vm_irq_init(vm, GUEST_GICD_IPA, GUEST_GICR_IPA);
+	if (!rc)
+		rc = vm_console_attach(vm, GUEST_UART_IPA, 32 + GUEST_UART_SPI);
+	if (rc)
+		panic("%s: devices (%d)", mv->node, rc);
+	log_printf("PALISADE: %s (VM %u): %u vCPU(s), %llu MiB at IPA 0x%llx (PA 0x%llx), "
+		   "console [vm%u]\n", mv->node, mv->id, mv->vcpus,
+		   (unsigned long long)(mv->mem_size >> 20), (unsigned long long)ipa_addr(mv->mem_ipa),
+		   (unsigned long long)pa_addr(mv->mem_pa), mv->id);
+	vm_start(vm, ipa_addr(layout.kernel), ipa_addr(layout.fdt));
+}
+
+void vm_boot(uint64_t dtb)
+{
+	struct pa_range ram[PI_MAX_MEM_REGIONS], reserved, inputs[2];
+	struct manifest_limits lim;
+	char err[160];
+	const void *blob = (const void *)(uintptr_t)boot_options.manifest;
+
+	for (unsigned i = 0; i < boot_platform.mem_count; i++)
+		ram[i] = pa_range_init(boot_platform.mem[i].base, boot_platform.mem[i].size);
+	reserved = pa_range_init(platform_hyp_reserved_base(), platform_hyp_reserved_size());
+	inputs[0] = pa_range_init(dtb & ~PAGE_MASK,
+				  ((dtb & PAGE_MASK) + fdt_totalsize((const void *)(uintptr_t)dtb) +
+				   PAGE_MASK) & ~PAGE_MASK);
+	inputs[1] = pa_range_init(boot_options.manifest & ~PAGE_MASK,
+				  ((boot_options.manifest & PAGE_MASK) + MANIFEST_MAX_SIZE + PAGE_MASK) &
+				  ~PAGE_MASK);
+	lim = (struct manifest_limits){ ram, boot_platform.mem_count, &reserved, 1, inputs, 2,
+					cpu_count };
+	if (manifest_parse(blob, MANIFEST_MAX_SIZE, &lim, &boot_manifest, err, sizeof(err)))
+		panic("boot manifest: %s", err);
+	vm_console_init();
+	/* Guests first: their images are still where QEMU put them, in what becomes host
+	 * memory; the host starts only after they are copied out. */
+	for (unsigned i = 0; i < boot_manifest.count; i++)
+		if (i != boot_manifest.host)
+			build_guest(&boot_manifest.vms[i]);
+	build_host(manifest_host(&boot_manifest), dtb);
+
+	__atomic_store_n(&sched_started, true, __ATOMIC_RELEASE);
+	for (uint32_t i = 1; i < cpu_count; i++)
+		if (cpus[i].online)
+			irq_send_sgi(cpus[i].mpidr, IRQ_SGI_KICK);
+	sched_run();
+}
