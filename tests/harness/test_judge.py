@@ -57,6 +57,15 @@ class Judge(unittest.TestCase):
         ok, why, _ = judge([], [])
         self.assertFalse(ok)
 
+    def test_guest_verdicts_count_apart_from_end(self):
+        lines = GOOD[:3] + ['[vm2] PALISADE-TEST g PASS'] + GOOD[3:]
+        ok, why, _ = judge(lines, ['a', 'b', 'g'])
+        self.assertTrue(ok, why)
+        lines = GOOD[:3] + ['[vm2] PALISADE-TEST g FAIL broke'] + GOOD[3:]
+        ok, why, _ = judge(lines, ['a', 'b', 'g'])
+        self.assertFalse(ok)
+        self.assertIn('g FAILED', why)
+
     def test_duplicate_verdict(self):
         ok, why, _ = judge(GOOD[:3] + ['PALISADE-TEST a PASS', 'PALISADE-TEST-END passed=2 failed=0'], ['a'])
         self.assertFalse(ok)
