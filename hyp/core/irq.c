@@ -26,7 +26,10 @@ void irq_handle(void)
 		irq_eoi(intid);
 		switch (intid) {
 		case IRQ_SGI_KICK:
+			/* A vCPU placed here was woken: let the scheduler look (and start time
+			 * slicing if it now shares the CPU with the running one). */
 			c->kicks++;
+			c->need_resched = true;
 			break;
 		case IRQ_SGI_TEST:
 			c->test_sgis++;

@@ -110,9 +110,14 @@ bool psci_guest_call(struct vcpu *v)
 		/* A standby request: the vCPU waits for an interrupt like WFI would. */
 		ret(v, PSCI_RET_SUCCESS);
 		return true;
-	case PSCI_CPU_OFF:
-		v->state = VCPU_OFF;
+	case PSCI_CPU_OFF: {
+		enum vcpu_state running = VCPU_RUNNABLE;
+
+		/* Never over a concurrent VM stop: STOPPED must stick for the teardown. */
+		__atomic_compare_exchange_n(&v->state, &running, VCPU_OFF, false,
+					    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
 		return true;
+	}
 	case PSCI_CPU_ON_32:
 	case PSCI_CPU_ON_64_FN:
 		cpu_on(v, a1, a2, a3);

@@ -31,6 +31,8 @@ void sched_kick(struct vcpu *v)
 
 	if (c != arch_this_cpu())
 		irq_send_sgi(c->mpidr, IRQ_SGI_KICK);
+	else if (c->current != v)
+		c->need_resched = true;   /* woken beside the running vCPU: re-pick, slice */
 }
 
 void sched_wake(struct vcpu *v)
@@ -59,7 +61,18 @@ static unsigned runnable_count(struct cpu *c)
  */
 static bool timer_due(struct cpu *c, struct vcpu *v)
 {
-	return v != c->loaded_vcpu && arch_vtimer_should_fire(v);
+	if (v != c->loaded_vcpu)
+		return arch_vtimer_should_fire(v);
+	/*
+	 * The loaded vCPU's timer is live in the hardware, whose interrupt normally wakes it.
+	 * The scheduler keeps the deadline too, so that an interrupt that never came (seen
+	 * under QEMU TCG with two busy VMs on a CPU) cannot leave the vCPU asleep for good:
+	 * when the deadline passes, the timer is re-armed, which makes it re-evaluate.
+	 */
+	if (!arch_vtimer_live_expired())
+		return false;
+	arch_vtimer_live_rearm();
+	return true;
 }
 
 /* The earliest virtual-timer deadline among this CPU's blocked, unloaded vCPUs (0: none). */
@@ -68,10 +81,20 @@ static uint64_t next_timer_deadline(struct cpu *c)
 	uint64_t best = 0;
 
 	for (struct vcpu *v = c->runq; v; v = v->runq_next) {
-		if (v->state != VCPU_BLOCKED || v == c->loaded_vcpu || (v->sys.cntv_ctl & 3) != 1)
+		uint64_t cval;
+
+		if (v->state != VCPU_BLOCKED)
 			continue;
-		if (!best || v->sys.cntv_cval < best)
-			best = v->sys.cntv_cval;
+		if (v == c->loaded_vcpu) {
+			if (!arch_vtimer_live_deadline(&cval))
+				continue;
+		} else if ((v->sys.cntv_ctl & 3) == 1) {
+			cval = v->sys.cntv_cval;
+		} else {
+			continue;
+		}
+		if (!best || cval < best)
+			best = cval;
 	}
 	return best;
 }
@@ -138,6 +161,33 @@ static void run_vcpu(struct cpu *c, struct vcpu *v)
 	c->current = NULL;
 }
 
+/*
+ * Stopped vCPUs leave this CPU: their EL1 and FP/SIMD state are saved away or scrubbed,
+ * they leave the run queue, and the CPU that removes a VM's last vCPU tears it down.
+ */
+static void reap_stopped(struct cpu *c)
+{
+	struct vcpu **p = &c->runq;
+
+	while (*p) {
+		struct vcpu *v = *p;
+
+		if (v->state != VCPU_STOPPED) {
+			p = &v->runq_next;
+			continue;
+		}
+		if (c->loaded_vcpu == v) {
+			vm_irq_vcpu_put(v);
+			arch_vcpu_put();
+		}
+		arch_vcpu_fp_release(v);
+		*p = v->runq_next;
+		v->runq_next = NULL;
+		if (__atomic_sub_fetch(&v->vm->live_vcpus, 1, __ATOMIC_ACQ_REL) == 0)
+			vm_teardown(v->vm);
+	}
+}
+
 void sched_run(void)
 {
 	struct cpu *c = arch_this_cpu();
@@ -145,7 +195,12 @@ void sched_run(void)
 
 	arch_vcpu_cpu_init();
 	for (;;) {
-		struct vcpu *v = pick(c, last);
+		struct vcpu *v;
+
+		reap_stopped(c);
+		if (last && last->state == VCPU_STOPPED)
+			last = NULL;
+		v = pick(c, last);
 
 		if (!v) {
 			/* Idle: show what VMs printed without a newline (a shell prompt), then take

@@ -9,7 +9,9 @@
 #include "palisade/error.h"
 #include "palisade/hypercall.h"
 #include "palisade/irq.h"
+#include "palisade/boot.h"
 #include "palisade/log.h"
+#include "palisade/mem_s2.h"
 #include "palisade/sched.h"
 #include "palisade/vcpu_exit.h"
 #include "palisade/vm.h"
@@ -53,6 +55,15 @@ static void handle_hvc(struct vcpu *v)
 	v->regs.x[0] = SMCCC_NOT_SUPPORTED;
 }
 
+/* The host's IPA is the PA: is it RAM (as opposed to a device or a hole)? */
+static bool is_ram(uint64_t pa)
+{
+	for (unsigned i = 0; i < boot_platform.mem_count; i++)
+		if (pa >= boot_platform.mem[i].base && pa - boot_platform.mem[i].base < boot_platform.mem[i].size)
+			return true;
+	return false;
+}
+
 static void handle_dabt(struct vcpu *v, const struct vcpu_exit *e)
 {
 	uint64_t ipa = ((e->hpfar >> 4) << 12) | (e->far & 0xfff);
@@ -76,7 +87,10 @@ static void handle_dabt(struct vcpu *v, const struct vcpu_exit *e)
 		return;
 	}
 	/* Nothing there (or an access the device cannot take): an external abort, as a
-	 * bus error would be on hardware. The hypervisor carries on. */
+	 * bus error would be on hardware. The hypervisor carries on. The host touching RAM
+	 * it does not own is worth a (rate-limited) line in the log. */
+	if (vm->is_host && is_ram(ipa))
+		mem_s2_report_host_fault(ipa, (e->esr >> 6) & 1, false);
 	arch_vcpu_inject_dabt(v, e->far, (e->esr >> 6) & 1);
 }
 
@@ -141,9 +155,14 @@ void vcpu_handle_exit(struct vcpu *v, const struct vcpu_exit *e)
 	case EC_DABT_LOW:
 		handle_dabt(v, e);
 		break;
-	case EC_IABT_LOW:
+	case EC_IABT_LOW: {
+		uint64_t ipa = ((e->hpfar >> 4) << 12) | (e->far & 0xfff);
+
+		if (v->vm->is_host && is_ram(ipa))
+			mem_s2_report_host_fault(ipa, false, true);
 		arch_vcpu_inject_iabt(v, e->far);
 		break;
+	}
 	case EC_SYSREG:
 		handle_sysreg(v, e);
 		break;

@@ -11,6 +11,10 @@
 #include "palisade/error.h"
 #include "palisade/irq.h"
 #include "palisade/log.h"
+#include "palisade/mem_own.h"
+#include "palisade/mem_s2.h"
+#include "palisade/panic.h"
+#include "palisade/vm_console.h"
 #include "palisade/sched.h"
 #include "palisade/vm.h"
 
@@ -24,15 +28,12 @@ struct vm *vm_by_id(vm_id_t id)
 	return NULL;
 }
 
-/* Stage-2 tables come from the hypervisor's page pool (VA == PA at EL2). */
+/* Stage-2 tables come from the hypervisor's page pool (VA == PA at EL2), falling back
+ * on the reserve that keeps ownership transitions from failing half-way. */
 static void *s2_alloc_table(void *cookie, size_t bytes, paddr_t *pa)
 {
-	/* The 8 KiB root must be 8 KiB aligned: align every table to its size. */
-	uint64_t p = page_alloc_aligned(&hyp_pool, bytes >> PAGE_SHIFT, bytes >> PAGE_SHIFT);
-
 	(void)cookie;
-	*pa = pa_init(p);
-	return (void *)(uintptr_t)p;
+	return mem_s2_alloc_table(bytes, pa);
 }
 
 static void s2_free_table(void *cookie, void *va, size_t bytes)
@@ -133,6 +134,7 @@ void vm_start(struct vm *vm, uint64_t entry, uint64_t arg0)
 
 	arch_vcpu_reset(v0, entry, arg0);
 	vm->state = VM_RUNNING;
+	vm->live_vcpus = vm->vcpu_count;
 	for (unsigned i = 0; i < vm->vcpu_count; i++)
 		sched_add(&vm->vcpus[i]);
 	sched_wake(v0);
@@ -150,4 +152,32 @@ void vm_stop(struct vm *vm, const char *why)
 		vm->vcpus[i].state = VCPU_STOPPED;
 		sched_kick(&vm->vcpus[i]);
 	}
+}
+
+/*
+ * The last of a stopped VM's vCPUs has left its CPU (sched.c): no CPU can run the VM or
+ * hold its state any more. Every page it had is zeroed and returned (hyp/mem), its
+ * VMID's TLB entries and its tables go, and the slot is free again.
+ */
+void vm_teardown(struct vm *vm)
+{
+	uint64_t saved = read_sysreg(vttbr_el2);
+	int rc = mem_vm_teardown(vm->id);
+
+	if (rc)
+		panic("VM %u: teardown of its memory failed (%d)", vm->id, rc);
+	dsb(ishst);
+	write_sysreg(vttbr_el2, vm->vttbr);
+	isb();
+	__asm__ volatile("tlbi vmalls12e1is" ::: "memory");
+	dsb(ish);
+	write_sysreg(vttbr_el2, saved);
+	isb();
+	spin_lock(&vm->lock);
+	s2_destroy(&vm->s2);
+	spin_unlock(&vm->lock);
+	vm_console_detach(vm);
+	log_printf("PALISADE: VM %u (%s) torn down: its memory zeroed and returned to the host\n",
+		   vm->id, vm->name);
+	__atomic_store_n(&vm->state, VM_EMPTY, __ATOMIC_RELEASE);
 }

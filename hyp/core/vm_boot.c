@@ -14,6 +14,8 @@
 #include "palisade/irq.h"
 #include "palisade/log.h"
 #include "palisade/manifest.h"
+#include "palisade/mem_own.h"
+#include "palisade/mem_s2.h"
 #include "palisade/panic.h"
 #include "palisade/platform.h"
 #include "palisade/sched.h"
@@ -64,22 +66,13 @@ static void map_host_devices(struct vm *vm, const void *fdt, bool virtual_consol
 	}
 }
 
-static void build_host(const struct manifest_vm *mv, uint64_t dtb)
+static struct vm *create_host(const struct manifest_vm *mv)
 {
-	struct host_fdt_config cfg;
 	struct vm *vm;
-	char err[128];
-	void *fdt = (void *)(uintptr_t)pa_addr(boot_manifest.host_fdt);
-	int rc;
+	int rc = vm_create(VM_ID_HOST, true, mv->vcpus, "host", &vm);
 
-	rc = vm_create(VM_ID_HOST, true, mv->vcpus, "host", &vm);
 	if (rc)
 		panic("host VM: create failed (%d)", rc);
-	host_fdt_config_init(&cfg, &boot_manifest);
-	rc = host_fdt_build((const void *)(uintptr_t)dtb, fdt_totalsize((const void *)(uintptr_t)dtb),
-			    &cfg, fdt, MANIFEST_FDT_WINDOW, err, sizeof(err));
-	if (rc)
-		panic("host VM: device tree: %s", err);
 	for (unsigned i = 0; i < boot_manifest.host_mem_count; i++) {
 		const struct pa_range *r = &boot_manifest.host_mem[i];
 
@@ -88,6 +81,21 @@ static void build_host(const struct manifest_vm *mv, uint64_t dtb)
 			panic("host VM: cannot map memory 0x%llx+0x%llx (%d)",
 			      (unsigned long long)pa_addr(r->base), (unsigned long long)r->size, rc);
 	}
+	return vm;
+}
+
+static void build_host(struct vm *vm, const struct manifest_vm *mv, uint64_t dtb)
+{
+	struct host_fdt_config cfg;
+	char err[128];
+	void *fdt = (void *)(uintptr_t)pa_addr(boot_manifest.host_fdt);
+	int rc;
+
+	host_fdt_config_init(&cfg, &boot_manifest);
+	rc = host_fdt_build((const void *)(uintptr_t)dtb, fdt_totalsize((const void *)(uintptr_t)dtb),
+			    &cfg, fdt, MANIFEST_FDT_WINDOW, err, sizeof(err));
+	if (rc)
+		panic("host VM: device tree: %s", err);
 	bool vcon = mv->console == MANIFEST_CONSOLE_VIRTUAL;
 	uint32_t uart_intid = platform_console_irq();
 
@@ -135,11 +143,16 @@ static void build_guest(const struct manifest_vm *mv)
 	if (rc)
 		panic("%s: kernel: %s", mv->node, err);
 	rc = vm_create(mv->id, false, mv->vcpus, mv->node, &vm);
+	if (!rc)
+		rc = mem_vm_create(mv->id);
 	if (rc)
 		panic("%s: create failed (%d)", mv->node, rc);
-	rc = vm_map(vm, mv->mem_ipa, mv->mem_pa, mv->mem_size, S2_R | S2_W | S2_X);
+	/* Its memory leaves the host for good through the ownership table, which maps it
+	 * into the guest's stage-2 (it was never in the host's). */
+	rc = mem_donate(VM_ID_HOST, mv->mem_pa, ipa_from_pa_identity(mv->mem_pa),
+			mv->mem_size >> PAGE_SHIFT, mv->id, mv->mem_ipa);
 	if (rc)
-		panic("%s: cannot map memory (%d)", mv->node, rc);
+		panic("%s: cannot give it its memory (%d)", mv->node, rc);
 
 	/* The guest's memory starts zeroed: nothing of its previous use may show through. */
 	memset((void *)(uintptr_t)pa_addr(mv->mem_pa), 0, mv->mem_size);
@@ -167,31 +180,44 @@ static void build_guest(const struct manifest_vm *mv)
 
 void vm_boot(uint64_t dtb)
 {
-	struct pa_range ram[PI_MAX_MEM_REGIONS], reserved, inputs[2];
+	struct pa_range ram[PI_MAX_MEM_REGIONS], reserved[2], inputs[2];
+	const struct pi_range *top = &boot_platform.mem[boot_platform.mem_count - 1];
 	struct manifest_limits lim;
 	char err[160];
 	const void *blob = (const void *)(uintptr_t)boot_options.manifest;
 
 	for (unsigned i = 0; i < boot_platform.mem_count; i++)
 		ram[i] = pa_range_init(boot_platform.mem[i].base, boot_platform.mem[i].size);
-	reserved = pa_range_init(platform_hyp_reserved_base(), platform_hyp_reserved_size());
+	/* The ownership table: 8 bytes per page of RAM, carved from the top of RAM. */
+	uint64_t table_bytes = mem_s2_table_bytes(boot_platform.mem_total);
+	uint64_t table_pa = (top->base + top->size - table_bytes) & ~((2ull << 20) - 1);
+
+	reserved[0] = pa_range_init(platform_hyp_reserved_base(), platform_hyp_reserved_size());
+	reserved[1] = pa_range_init(table_pa, table_bytes);
 	inputs[0] = pa_range_init(dtb & ~PAGE_MASK,
 				  ((dtb & PAGE_MASK) + fdt_totalsize((const void *)(uintptr_t)dtb) +
 				   PAGE_MASK) & ~PAGE_MASK);
 	inputs[1] = pa_range_init(boot_options.manifest & ~PAGE_MASK,
 				  ((boot_options.manifest & PAGE_MASK) + MANIFEST_MAX_SIZE + PAGE_MASK) &
 				  ~PAGE_MASK);
-	lim = (struct manifest_limits){ ram, boot_platform.mem_count, &reserved, 1, inputs, 2,
+	lim = (struct manifest_limits){ ram, boot_platform.mem_count, reserved, 2, inputs, 2,
 					cpu_count };
-	if (manifest_parse(blob, MANIFEST_MAX_SIZE, &lim, &boot_manifest, err, sizeof(err)))
-		panic("boot manifest: %s", err);
+	if (table_pa < top->base || manifest_parse(blob, MANIFEST_MAX_SIZE, &lim, &boot_manifest,
+						   err, sizeof(err)))
+		panic("boot manifest: %s", table_pa < top->base ? "no room for the ownership table" : err);
+	mem_s2_init(table_pa, table_bytes);
+	log_printf("PALISADE: ownership table: %llu KiB at 0x%llx for %llu MiB of RAM\n",
+		   (unsigned long long)(table_bytes >> 10), (unsigned long long)table_pa,
+		   (unsigned long long)(boot_platform.mem_total >> 20));
 	vm_console_init();
-	/* Guests first: their images are still where QEMU put them, in what becomes host
-	 * memory; the host starts only after they are copied out. */
+	/* The host VM exists first (the ownership table moves guests' memory out of it),
+	 * then the guests, whose images are still where QEMU put them, in host memory;
+	 * the host starts only after they are copied out. */
+	struct vm *host = create_host(manifest_host(&boot_manifest));
 	for (unsigned i = 0; i < boot_manifest.count; i++)
 		if (i != boot_manifest.host)
 			build_guest(&boot_manifest.vms[i]);
-	build_host(manifest_host(&boot_manifest), dtb);
+	build_host(host, manifest_host(&boot_manifest), dtb);
 
 	__atomic_store_n(&sched_started, true, __ATOMIC_RELEASE);
 	for (uint32_t i = 1; i < cpu_count; i++)

@@ -99,3 +99,8 @@ void vm_console_tick(void)
 	if (active)
 		console_mux_tick(&mux);
 }
+
+void vm_console_detach(struct vm *vm)
+{
+	console_mux_remove_vm(&mux, vm->id);
+}

@@ -149,18 +149,24 @@ void vm_irq_from_hw(uint32_t intid)
 		kick_all(host, (uint32_t)mask);
 }
 
-/* The physical PPI 27's active state follows its vCPU across switches. */
+/*
+ * The physical PPI 27 is shared by every vCPU placed on this CPU. When a vCPU leaves
+ * with its timer interrupt still active (the guest has not deactivated it yet), the
+ * physical interrupt is deactivated here instead: the vGIC keeps the virtual one, and
+ * if the guest's timer condition still holds when it is loaded again the hardware
+ * raises it again. (Carrying the active state across switches instead can leave the
+ * physical interrupt active with nothing in the vGIC to ever deactivate it.)
+ */
 void vm_irq_vcpu_put(struct vcpu *v)
 {
-	v->vtimer_hw_active = irq_is_active(IRQ_PPI_VTIMER);
-	if (v->vtimer_hw_active)
+	(void)v;
+	if (irq_is_active(IRQ_PPI_VTIMER))
 		irq_set_active(IRQ_PPI_VTIMER, false);
 }
 
 void vm_irq_vcpu_load(struct vcpu *v)
 {
-	if (v->vtimer_hw_active)
-		irq_set_active(IRQ_PPI_VTIMER, true);
+	(void)v;
 	irq_enable(IRQ_PPI_VTIMER, true);
 	irq_enable(IRQ_PPI_MAINT, true);
 }

@@ -37,6 +37,64 @@ int64_t hc_caller_id(struct hc_ctx *ctx, const uint64_t args[], uint64_t results
 	return PAL_OK;
 }
 
+/* Memory calls: the fakes record what the dispatcher passed. */
+static uint64_t last_args[HC_MAX_ARGS];
+static int last_call;
+
+#define FAKE_MEM(name, n) \
+int64_t hc_##name(struct hc_ctx *ctx, const uint64_t args[], uint64_t results[3]) \
+{ \
+	(void)ctx; \
+	(void)results; \
+	memcpy(last_args, args, sizeof(last_args)); \
+	last_call = n; \
+	return PAL_OK; \
+}
+FAKE_MEM(mem_donate, 1)
+FAKE_MEM(mem_lend, 2)
+FAKE_MEM(mem_share, 3)
+FAKE_MEM(mem_relinquish, 4)
+FAKE_MEM(mem_reclaim, 5)
+FAKE_MEM(mem_unshare, 6)
+FAKE_MEM(mem_query, 7)
+
+static void test_memory_calls(void **state)
+{
+	struct hc_ctx ctx = { .vm = VM_ID_HOST };
+	(void)state;
+
+	assert_int_equal(HC_MEM_DONATE, 0xc6000100U);
+	assert_int_equal(HC_MEM_QUERY, 0xc6000106U);
+	assert_int_equal(HC_MEM_LEND_CALLERS, HC_ALLOW_HOST);
+	assert_int_equal(HC_MEM_RELINQUISH_CALLERS, HC_ALLOW_GUEST);
+
+	uint64_t lend[HC_NUM_REGS] = { HC_MEM_LEND, 0x48000000, 4, 2, 0x80000000, 3, 0 };
+	assert_int_equal(hc_dispatch(&ctx, ctx.vm, lend), PAL_OK);
+	assert_int_equal(last_call, 2);
+	assert_true(last_args[0] == 0x48000000 && last_args[1] == 4 && last_args[2] == 2 &&
+		    last_args[3] == 0x80000000 && last_args[4] == 3);
+
+	/* perms has three defined bits; anything else is refused before the handler. */
+	last_call = 0;
+	uint64_t badperm[HC_NUM_REGS] = { HC_MEM_SHARE, 0x48000000, 1, 2, 0, 8, 0 };
+	assert_int_equal(hc_dispatch(&ctx, ctx.vm, badperm), PAL_E_INVALID);
+	assert_int_equal(last_call, 0);
+	/* vm_id is 16 bits. */
+	uint64_t badvm[HC_NUM_REGS] = { HC_MEM_DONATE, 0x48000000, 1, 0x10002, 0, 0, 0 };
+	assert_int_equal(hc_dispatch(&ctx, ctx.vm, badvm), PAL_E_INVALID);
+
+	/* Only the host lends and reclaims; only guests relinquish. */
+	ctx.vm = VM_ID_FIRST_GUEST;
+	uint64_t glend[HC_NUM_REGS] = { HC_MEM_LEND, 0x40000000, 1, 1, 0, 1, 0 };
+	assert_int_equal(hc_dispatch(&ctx, ctx.vm, glend), PAL_E_DENIED);
+	uint64_t rel[HC_NUM_REGS] = { HC_MEM_RELINQUISH, 0x40000000, 1, 0, 0, 0, 0 };
+	assert_int_equal(hc_dispatch(&ctx, ctx.vm, rel), PAL_OK);
+	assert_int_equal(last_call, 4);
+	ctx.vm = VM_ID_HOST;
+	rel[0] = HC_MEM_RELINQUISH;
+	assert_int_equal(hc_dispatch(&ctx, ctx.vm, rel), PAL_E_DENIED);
+}
+
 static void test_function_ids(void **state)
 {
 	(void)state;
@@ -60,7 +118,8 @@ static void test_function_ids(void **state)
 		assert_ptr_equal(hc_lookup(hc_table[i].id), &hc_table[i]);
 	}
 	assert_string_equal(hc_lookup(HC_CALLER_ID)->name, "PAL_CALLER_ID");
-	assert_null(hc_lookup(HC_FID(HC_GROUP_MEM_FIRST)));
+	assert_non_null(hc_lookup(HC_FID(HC_GROUP_MEM_FIRST)));
+	assert_null(hc_lookup(HC_FID(HC_GROUP_VM_FIRST)));
 }
 
 /* The values were fixed before the table existed; the table must not move them. */
@@ -124,6 +183,7 @@ int main(void)
 		cmocka_unit_test(test_function_ids),
 		cmocka_unit_test(test_status_values),
 		cmocka_unit_test(test_dispatch_version_and_caller_id),
+		cmocka_unit_test(test_memory_calls),
 	};
 
 	return cmocka_run_group_tests_name("abi_table", tests, NULL, NULL);

@@ -61,7 +61,6 @@ struct vcpu {
 	struct vcpu_sysregs sys;
 	struct vcpu_gic gic;
 	struct vcpu_fp fp;
-	bool vtimer_hw_active;          /* physical PPI 27 was active when switched out */
 	uint64_t exits;                 /* statistics */
 	struct vcpu *runq_next;         /* this physical CPU's run queue */
 };

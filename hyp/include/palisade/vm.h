@@ -36,6 +36,7 @@ struct vm {
 	struct s2_pgtable s2;
 	uint64_t vttbr;
 	unsigned vcpu_count;
+	volatile unsigned live_vcpus;   /* still on a CPU's run queue */
 	struct vcpu vcpus[VCPU_MAX_PER_VM];
 	struct vm_mmio_device mmio[VM_MAX_MMIO_DEVICES];
 	unsigned mmio_count;
@@ -55,5 +56,7 @@ int vm_add_mmio(struct vm *vm, uint64_t base, uint64_t size,
 void vm_start(struct vm *vm, uint64_t entry, uint64_t arg0);
 /* Stops every vCPU of the VM (guest PSCI SYSTEM_OFF); the host stopping powers off. */
 void vm_stop(struct vm *vm, const char *why);
+/* Called by the CPU that dropped the VM's last vCPU; see vm.c. */
+void vm_teardown(struct vm *vm);
 
 #endif

@@ -15,6 +15,9 @@ void vm_console_init(void);
 /* An emulated PL011 for vm at ipa whose interrupt is the VM's INTID intid. */
 int vm_console_attach(struct vm *vm, uint64_t ipa, uint32_t intid);
 
+/* The VM is gone: its pending output is flushed, its input goes back to the host. */
+void vm_console_detach(struct vm *vm);
+
 /* The hypervisor takes the physical UART's input (for a host on the virtual console). */
 void vm_console_take_input(void);
 

@@ -1,0 +1,189 @@
+/*
+ * Ownership table <-> stage-2. Lock order: the ownership module's lock (held while it
+ * calls these ops), then a VM's lock, then reserve_lock (a leaf); the page pool's lock
+ * is a leaf below all of them.
+ */
+#include <string.h>
+#include "arch/cpu.h"
+#include "palisade/boot.h"
+#include "palisade/error.h"
+#include "palisade/log.h"
+#include "palisade/mem_own.h"
+#include "palisade/mem_s2.h"
+#include "palisade/panic.h"
+#include "palisade/platform.h"
+#include "palisade/stage2.h"
+#include "palisade/vm.h"
+
+/* Enough page-table pages for the worst stage-2 change one transition can cause on
+ * the host (a block split at each end of a range, at two levels) on every CPU at once. */
+#define RESERVE_TARGET 32
+
+static spinlock_t reserve_lock = SPINLOCK_INIT;
+static uint64_t reserve[RESERVE_TARGET];
+static unsigned reserve_n;
+
+bool mem_s2_reserve_fill(void)
+{
+	bool ok = true;
+
+	spin_lock(&reserve_lock);
+	while (reserve_n < RESERVE_TARGET) {
+		uint64_t p = page_alloc(&hyp_pool, 1);
+
+		if (!p) {
+			ok = false;
+			break;
+		}
+		reserve[reserve_n++] = p;
+	}
+	spin_unlock(&reserve_lock);
+	return ok;
+}
+
+void *mem_s2_alloc_table(uint64_t bytes, paddr_t *pa)
+{
+	uint64_t p = page_alloc_aligned(&hyp_pool, bytes >> PAGE_SHIFT, bytes >> PAGE_SHIFT);
+
+	if (!p && bytes == PAGE_SIZE) {
+		spin_lock(&reserve_lock);
+		if (reserve_n) {
+			p = reserve[--reserve_n];
+			memset((void *)(uintptr_t)p, 0, PAGE_SIZE);
+		}
+		spin_unlock(&reserve_lock);
+	}
+	*pa = pa_init(p);
+	return (void *)(uintptr_t)p;
+}
+
+static unsigned s2_prot(uint8_t perms)
+{
+	return (perms & MEM_PERM_R ? S2_R : 0) | (perms & MEM_PERM_W ? S2_W : 0) |
+	       (perms & MEM_PERM_X ? S2_X : 0);
+}
+
+static int op_prepare_map(void *ctx, vm_id_t id, ipaddr_t ipa, uint64_t pages)
+{
+	struct vm *vm = vm_by_id(id);
+	uint64_t tables;
+	int rc;
+
+	(void)ctx;
+	if (!vm)
+		return PAL_E_NOT_FOUND;
+	spin_lock(&vm->lock);
+	rc = s2_map_tables_needed(&vm->s2, ipa, pages << PAGE_SHIFT, &tables);
+	spin_unlock(&vm->lock);
+	if (rc)
+		return rc;
+	/* Every stage-2 change happens under the ownership module's lock, so the pool pages
+	 * counted here are still free when map() runs; the reserve covers the rest. */
+	if (!mem_s2_reserve_fill() || hyp_pool.free_pages < tables)
+		return PAL_E_NO_MEMORY;
+	return PAL_OK;
+}
+
+/* The ownership module has checked the whole transition: failing here would leave it
+ * half done, so it is a hypervisor bug, reported as such. */
+static void op_map(void *ctx, vm_id_t id, ipaddr_t ipa, paddr_t pa, uint64_t pages,
+		   uint8_t perms)
+{
+	struct vm *vm = vm_by_id(id);
+	int rc;
+
+	(void)ctx;
+	if (!vm)
+		return;   /* a VM being built or gone: no stage-2 to change */
+	spin_lock(&vm->lock);
+	rc = s2_map(&vm->s2, ipa, pa, pages << PAGE_SHIFT, s2_prot(perms));
+	spin_unlock(&vm->lock);
+	if (rc)
+		panic("stage-2 map for VM %u at 0x%llx failed (%d)", id,
+		      (unsigned long long)ipa_addr(ipa), rc);
+}
+
+static void op_unmap(void *ctx, vm_id_t id, ipaddr_t ipa, uint64_t pages)
+{
+	struct vm *vm = vm_by_id(id);
+	int rc;
+
+	(void)ctx;
+	if (!vm)
+		return;
+	spin_lock(&vm->lock);
+	rc = s2_unmap(&vm->s2, ipa, pages << PAGE_SHIFT);
+	spin_unlock(&vm->lock);
+	if (rc)
+		panic("stage-2 unmap for VM %u at 0x%llx failed (%d)", id,
+		      (unsigned long long)ipa_addr(ipa), rc);
+}
+
+/* s2_map/s2_unmap already invalidated the range on every CPU (stage2.h's contract). */
+static void op_tlb_flush(void *ctx, vm_id_t id, ipaddr_t ipa, uint64_t pages)
+{
+	(void)ctx;
+	(void)id;
+	(void)ipa;
+	(void)pages;
+}
+
+static void op_zero(void *ctx, paddr_t pa, uint64_t pages)
+{
+	(void)ctx;
+	memset((void *)(uintptr_t)pa_addr(pa), 0, pages << PAGE_SHIFT);
+	dsb(ish);
+}
+
+static const struct mem_s2_ops ops = {
+	.ctx = NULL,
+	.prepare_map = op_prepare_map,
+	.map = op_map,
+	.unmap = op_unmap,
+	.tlb_flush = op_tlb_flush,
+	.zero = op_zero,
+};
+
+uint64_t mem_s2_table_bytes(uint64_t ram_bytes)
+{
+	uint64_t b = mem_own_table_bytes(ram_bytes);
+
+	return (b + (2ull << 20) - 1) & ~((2ull << 20) - 1);
+}
+
+void mem_s2_init(uint64_t table_pa, uint64_t table_bytes)
+{
+	struct mem_region ram[PI_MAX_MEM_REGIONS];
+	struct mem_region hyp[2] = {
+		{ pa_init(platform_hyp_reserved_base()), platform_hyp_reserved_size() },
+		{ pa_init(table_pa), table_bytes },
+	};
+	int rc;
+
+	for (unsigned i = 0; i < boot_platform.mem_count; i++)
+		ram[i] = (struct mem_region){ pa_init(boot_platform.mem[i].base),
+					      boot_platform.mem[i].size };
+	rc = mem_own_init((void *)(uintptr_t)table_pa, table_bytes, ram, boot_platform.mem_count,
+			  hyp, 2, &ops);
+	if (rc)
+		panic("ownership table init failed (%d)", rc);
+	if (!mem_s2_reserve_fill())
+		panic("no memory for the stage-2 table reserve");
+}
+
+void mem_s2_report_host_fault(uint64_t pa, bool write, bool exec)
+{
+	static volatile uint32_t reports;
+	struct mem_page_info info;
+	uint32_t n = __atomic_fetch_add(&reports, 1, __ATOMIC_RELAXED);
+
+	/* The first few, then one in 1024: a hostile host cannot flood the console. */
+	if (n >= 8 && (n & 1023) != 0)
+		return;
+	if (mem_query(VM_ID_HOST, pa_init(pa & ~PAGE_MASK), &info) != PAL_OK)
+		info.owner = VM_ID_NONE;
+	log_printf("PALISADE: host %s at PA 0x%llx denied: page owned by %s %u (external abort "
+		   "injected; %u such faults so far)\n", exec ? "instruction fetch" : write ? "write" : "read",
+		   (unsigned long long)pa, info.owner == VM_ID_HYP ? "the hypervisor, id" : "VM",
+		   info.owner, n + 1);
+}
