@@ -22,6 +22,9 @@ VERDICT = re.compile(r'^(\[vm\d+\] )?PALISADE-TEST (\S+) (PASS|FAIL)(?: (.*))?$'
 END = re.compile(r'^PALISADE-TEST-END passed=(\d+) failed=(\d+)$')
 FAULT = re.compile(r'^PALISADE-FAULT ')
 BANNER = re.compile(r'(\d+) of (\d+) CPUs online')
+# A Linux VM reporting an RCU stall will not finish: stop waiting (docs/architecture.md,
+# "Known issues").
+STALL = re.compile(r'rcu: INFO: rcu_sched detected stalls')
 
 
 def qemu_command(image, smp=4, mem='2G', append='', extra=(), icount=False):
@@ -90,7 +93,8 @@ def run_qemu(cmd, timeout, log_path=None, echo=False, stop_on_end=True):
                     print(line, flush=True)
                 # After the verdict summary or a fault, give QEMU a moment to power off
                 # (or to print the rest of a fault report), then stop waiting.
-                if grace_deadline is None and ((stop_on_end and END.match(line)) or FAULT.match(line)):
+                if grace_deadline is None and ((stop_on_end and END.match(line)) or FAULT.match(line)
+                                               or STALL.search(line)):
                     grace_deadline = time.monotonic() + 3
     finally:
         if buf:
@@ -135,6 +139,9 @@ def judge(lines, expected=(), cpus=None, require_poweroff=True, powered_off=True
             end = (int(m.group(1)), int(m.group(2)))
     if faults:
         return False, 'hypervisor FAULT: ' + faults[0], verdicts
+    stalls = [l for l in lines if STALL.search(l)]
+    if stalls:
+        return False, 'a VM reported an RCU stall: ' + stalls[0], verdicts
     if failures:
         return False, failures[0], verdicts
     if timed_out:

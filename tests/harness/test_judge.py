@@ -66,6 +66,11 @@ class Judge(unittest.TestCase):
         self.assertFalse(ok)
         self.assertIn('g FAILED', why)
 
+    def test_rcu_stall_fails(self):
+        ok, why, _ = judge(GOOD + ['[vm2] [   25.3] rcu: INFO: rcu_sched detected stalls on CPUs/tasks:'], ['a'])
+        self.assertFalse(ok)
+        self.assertIn('RCU stall', why)
+
     def test_duplicate_verdict(self):
         ok, why, _ = judge(GOOD[:3] + ['PALISADE-TEST a PASS', 'PALISADE-TEST-END passed=2 failed=0'], ['a'])
         self.assertFalse(ok)
