@@ -10,8 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "palisade/hypercall_stubs.h"
+#include "guest_console.h"
 
-#define UART 0x09000000ul
 #define GICD 0x08000000ul
 #define GICR 0x080a0000ul
 #define HYP_BASE 0x40200000ul        /* the hypervisor's image: never mapped to a VM */
@@ -29,57 +29,16 @@
 extern char secondary_start[];
 
 static volatile int print_lock;
-static unsigned passed, failed;
-
-static void putc_raw(char c)
-{
-	volatile uint32_t *u = (volatile uint32_t *)UART;
-
-	while (u[0x18 / 4] & (1u << 5))
-		;
-	u[0] = (uint32_t)c;
-}
-
-static void puts_raw(const char *s)
-{
-	for (; *s; s++) {
-		if (*s == '\n')
-			putc_raw('\r');
-		putc_raw(*s);
-	}
-}
 
 static void lock(void) { while (__atomic_exchange_n(&print_lock, 1, __ATOMIC_ACQUIRE)) ; }
 static void unlock(void) { __atomic_store_n(&print_lock, 0, __ATOMIC_RELEASE); }
 
+/* Both vCPUs print: one line at a time. */
 static void verdict(const char *name, bool ok, const char *why)
 {
 	lock();
-	puts_raw("PALISADE-TEST ");
-	puts_raw(name);
-	puts_raw(ok ? " PASS\n" : " FAIL ");
-	if (!ok) {
-		puts_raw(why);
-		puts_raw("\n");
-	}
-	if (ok)
-		passed++;
-	else
-		failed++;
+	guest_verdict(name, ok, why);
 	unlock();
-}
-
-static void put_dec(unsigned v)
-{
-	char b[12];
-	int i = 0;
-
-	do {
-		b[i++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (i)
-		putc_raw(b[--i]);
 }
 
 static int64_t smc_call(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3)
@@ -171,7 +130,7 @@ void guest_main(uint64_t cpu)
 			__asm__ volatile("wfi");
 	}
 
-	puts_raw("el1-basic: guest running at EL1\n");
+	guest_puts("el1-basic: guest running at EL1\n");
 	{
 		struct pal_hc_version_result v;
 		int64_t rc = pal_hc_version(&v);
@@ -244,11 +203,7 @@ void guest_main(uint64_t cpu)
 	}
 
 	lock();
-	puts_raw("PALISADE-TEST-END passed=");
-	put_dec(passed);
-	puts_raw(" failed=");
-	put_dec(failed);
-	puts_raw("\n");
+	guest_verdict_end();
 	unlock();
 	smc_call(PSCI_SYSTEM_OFF, 0, 0, 0);
 }

@@ -8,8 +8,8 @@
 #include <stdint.h>
 #include "palisade/error.h"
 #include "palisade/hypercall_stubs.h"
+#include "guest_console.h"
 
-#define UART 0x09000000ul
 #define SECRET_IPA 0x40100000ul
 #define SHARED_IPA 0x40200000ul
 #define SECRET_WORD 0x5ec2e7a5u
@@ -17,34 +17,7 @@
 #define HOST_ACK 0xacc0ffeeu
 #define PSCI_SYSTEM_OFF 0x84000008u
 
-static void putc_raw(char c)
-{
-	volatile uint32_t *u = (volatile uint32_t *)UART;
-
-	while (u[0x18 / 4] & (1u << 5))
-		;
-	u[0] = (uint32_t)c;
-}
-
-static void puts_raw(const char *s)
-{
-	for (; *s; s++) {
-		if (*s == '\n')
-			putc_raw('\r');
-		putc_raw(*s);
-	}
-}
-
-static void verdict(const char *name, bool ok, const char *why)
-{
-	puts_raw("PALISADE-TEST ");
-	puts_raw(name);
-	puts_raw(ok ? " PASS\n" : " FAIL ");
-	if (!ok) {
-		puts_raw(why);
-		puts_raw("\n");
-	}
-}
+#define verdict guest_verdict
 
 static uint64_t now(void) { uint64_t v; __asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(v)); return v; }
 static uint64_t freq(void) { uint64_t v; __asm__ volatile("mrs %0, cntfrq_el0" : "=r"(v)); return v; }
