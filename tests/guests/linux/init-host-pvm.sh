@@ -26,6 +26,10 @@ devmem $secret 32 >/dev/null 2>&1; rc=$?
 devmem $secret 32 0x11111111 >/dev/null 2>&1; rc=$?
 [ $rc = 135 ]; verdict host_cannot_write_pvm_secret $? "devmem write exited $rc, not SIGBUS"
 
+# The same from a program of its own: mmap of /dev/mem, read in a child process.
+out=$(memprobe $secret 2>&1)
+[ "$out" = sigbus ]; verdict host_program_read_pvm_secret_sigbus $? "memprobe said: $out"
+
 shared_magic() { [ "$(devmem $shared 32 2>/dev/null)" = 0x53484152 ]; }
 poll 120 shared_magic; verdict host_reads_pvm_shared_page $? "never saw the VM's message"
 devmem $((shared + 4)) 32 0xACC0FFEE; verdict host_writes_pvm_shared_page $? "write failed"
@@ -41,6 +45,9 @@ if [ $ok = 0 ]; then
 	done
 fi
 verdict pvm_memory_back_and_zero_after_teardown $ok "secret page not readable as zeros"
+out=$(memprobe $secret 2>&1)
+[ "$out" = "read 0x0000000000000000" ]
+verdict host_program_reads_zero_after_teardown $? "memprobe said: $out"
 
 echo "PALISADE-TEST-END passed=$pass failed=$fail"
 poweroff -f
