@@ -37,7 +37,7 @@ __attribute__((aligned(16))) uint8_t cpu_stacks[CPU_MAX][CPU_STACK_SIZE];
 
 extern char secondary_entry[];
 
-static const struct pi_range *ram_region_containing(uint64_t base, uint64_t size)
+const struct pi_range *ram_region_containing(uint64_t base, uint64_t size)
 {
 	for (unsigned i = 0; i < boot_platform.mem_count; i++) {
 		const struct pi_range *r = &boot_platform.mem[i];

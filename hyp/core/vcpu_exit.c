@@ -58,15 +58,18 @@ static void handle_hvc(struct vcpu *v)
 /* The host's IPA is the PA: is it RAM (as opposed to a device or a hole)? */
 static bool is_ram(uint64_t pa)
 {
-	for (unsigned i = 0; i < boot_platform.mem_count; i++)
-		if (pa >= boot_platform.mem[i].base && pa - boot_platform.mem[i].base < boot_platform.mem[i].size)
-			return true;
-	return false;
+	return ram_region_containing(pa, 1) != NULL;
+}
+
+/* The faulting IPA of a stage-2 abort: page from HPFAR_EL2, offset from FAR_EL2. */
+static uint64_t fault_ipa(const struct vcpu_exit *e)
+{
+	return ((e->hpfar >> 4) << 12) | (e->far & 0xfff);
 }
 
 static void handle_dabt(struct vcpu *v, const struct vcpu_exit *e)
 {
-	uint64_t ipa = ((e->hpfar >> 4) << 12) | (e->far & 0xfff);
+	uint64_t ipa = fault_ipa(e);
 	struct mmio_access a;
 	struct vm *vm = v->vm;
 
@@ -156,7 +159,7 @@ void vcpu_handle_exit(struct vcpu *v, const struct vcpu_exit *e)
 		handle_dabt(v, e);
 		break;
 	case EC_IABT_LOW: {
-		uint64_t ipa = ((e->hpfar >> 4) << 12) | (e->far & 0xfff);
+		uint64_t ipa = fault_ipa(e);
 
 		if (v->vm->is_host && is_ram(ipa))
 			mem_s2_report_host_fault(ipa, false, true);

@@ -161,18 +161,12 @@ void vm_stop(struct vm *vm, const char *why)
  */
 void vm_teardown(struct vm *vm)
 {
-	uint64_t saved = read_sysreg(vttbr_el2);
 	int rc = mem_vm_teardown(vm->id);
 
 	if (rc)
 		panic("VM %u: teardown of its memory failed (%d)", vm->id, rc);
-	dsb(ishst);
-	write_sysreg(vttbr_el2, vm->vttbr);
-	isb();
-	__asm__ volatile("tlbi vmalls12e1is" ::: "memory");
-	dsb(ish);
-	write_sysreg(vttbr_el2, saved);
-	isb();
+	/* The whole IPA space: every TLB entry of the VMID, walk caches included. */
+	s2_tlb_inv(vm, ipa_init(0), S2_IPA_LIMIT);
 	spin_lock(&vm->lock);
 	s2_destroy(&vm->s2);
 	spin_unlock(&vm->lock);

@@ -14,6 +14,9 @@ extern struct page_pool hyp_pool;
 /* Linker-script symbols bounding the image's permission classes. */
 extern char __hyp_start[], __text_end[], __rodata_end[], __bss_start[], __bss_end[], __hyp_end[];
 
+/* The RAM region holding all of [base, base + size), or NULL. */
+const struct pi_range *ram_region_containing(uint64_t base, uint64_t size);
+
 /* Runs the boot self-tests, prints their verdicts; returns the number that failed. */
 unsigned selftest_run(void);
 
