@@ -79,7 +79,10 @@ static int op_prepare_map(void *ctx, vm_id_t id, ipaddr_t ipa, uint64_t pages)
 		return rc;
 	/* Every stage-2 change happens under the ownership module's lock, so the pool pages
 	 * counted here are still free when map() runs; the reserve covers the rest. */
-	if (!mem_s2_reserve_fill() || hyp_pool.free_pages < tables)
+	if (!mem_s2_reserve_fill())
+		return PAL_E_NO_MEMORY;
+	/* A host-launched VM's tables come only from its own metadata pages. */
+	if ((vm->launch.meta_pages ? vm->launch.meta_pool.free_pages : hyp_pool.free_pages) < tables)
 		return PAL_E_NO_MEMORY;
 	return PAL_OK;
 }

@@ -8,6 +8,7 @@
 #include "palisade/sched.h"
 #include "palisade/vcpu_exit.h"
 #include "palisade/vm.h"
+#include "palisade/vm_launch.h"
 
 #define SMCCC_VERSION          0x80000000u
 #define SMCCC_ARCH_FEATURES    0x80000001u
@@ -79,6 +80,9 @@ static void cpu_on(struct vcpu *v, uint64_t mpidr, uint64_t entry, uint64_t ctx)
 	}
 	sched_kick(t);
 	ret(v, PSCI_RET_SUCCESS);
+	/* A host-driven VM's new vCPU runs only when the host calls VCPU_RUN for it. */
+	if (v->vm->launch.host_launched)
+		vcpu_run_set_exit(v, VCPU_EXIT_CPU_ON, t->index, 0);
 }
 
 bool psci_guest_call(struct vcpu *v)
@@ -140,6 +144,7 @@ bool psci_guest_call(struct vcpu *v)
 		return true;
 	case PSCI_SYSTEM_RESET_FN:
 		/* Guests cannot be restarted yet: a reset request stops the VM. */
+		v->vm->launch.reset_requested = true;
 		vm_stop(v->vm, "PSCI SYSTEM_RESET");
 		return true;
 	default:

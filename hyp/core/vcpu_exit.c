@@ -16,6 +16,7 @@
 #include "palisade/vcpu_exit.h"
 #include "palisade/vm.h"
 #include "palisade/vm_irq.h"
+#include "palisade/vm_launch.h"
 
 #define EC_WFX      0x01
 #define EC_FP       0x07
@@ -67,6 +68,11 @@ static uint64_t fault_ipa(const struct vcpu_exit *e)
 	return ((e->hpfar >> 4) << 12) | (e->far & 0xfff);
 }
 
+static bool in_launch_memory(const struct vm *vm, uint64_t ipa)
+{
+	return ipa >= vm->launch.mem_base && ipa - vm->launch.mem_base < vm->launch.mem_size;
+}
+
 static void handle_dabt(struct vcpu *v, const struct vcpu_exit *e)
 {
 	uint64_t ipa = fault_ipa(e);
@@ -87,6 +93,15 @@ static void handle_dabt(struct vcpu *v, const struct vcpu_exit *e)
 		if (!a.write)
 			reg_write(v, a.reg, mmio_load_value(&a, value));
 		v->regs.pc += 4;
+		return;
+	}
+	/* A host-launched VM's devices outside its RAM are the host's to emulate: the
+	 * access goes to the host as an MMIO exit of VCPU_RUN (vcpu_run.c completes it). */
+	if (vm->launch.host_launched && !in_launch_memory(vm, ipa) && mmio_decode(e->esr, ipa, &a)) {
+		v->mmio = a;
+		v->mmio_pending = true;
+		vcpu_run_set_exit(v, VCPU_EXIT_MMIO | (uint64_t)a.size << 8 | (uint64_t)a.write << 12,
+				  ipa, a.write ? reg_read(v, a.reg) : 0);
 		return;
 	}
 	/* Nothing there (or an access the device cannot take): an external abort, as a

@@ -28,18 +28,27 @@ struct vm *vm_by_id(vm_id_t id)
 	return NULL;
 }
 
-/* Stage-2 tables come from the hypervisor's page pool (VA == PA at EL2), falling back
- * on the reserve that keeps ownership transitions from failing half-way. */
+/* Stage-2 tables of a VM the host launched come from the metadata pages it donated;
+ * the others' from the hypervisor's page pool (VA == PA at EL2), falling back on the
+ * reserve that keeps ownership transitions from failing half-way. */
 static void *s2_alloc_table(void *cookie, size_t bytes, paddr_t *pa)
 {
-	(void)cookie;
-	return mem_s2_alloc_table(bytes, pa);
+	struct vm *vm = cookie;
+	uint64_t p;
+
+	if (!vm->launch.meta_pages)
+		return mem_s2_alloc_table(bytes, pa);
+	p = page_alloc_aligned(&vm->launch.meta_pool, bytes >> PAGE_SHIFT, bytes >> PAGE_SHIFT);
+	*pa = pa_init(p);
+	return (void *)(uintptr_t)p;
 }
 
 static void s2_free_table(void *cookie, void *va, size_t bytes)
 {
-	(void)cookie;
-	page_free(&hyp_pool, (uint64_t)(uintptr_t)va, bytes >> PAGE_SHIFT);
+	struct vm *vm = cookie;
+
+	page_free(vm->launch.meta_pages ? &vm->launch.meta_pool : &hyp_pool,
+		  (uint64_t)(uintptr_t)va, bytes >> PAGE_SHIFT);
 }
 
 /* Invalidate the VM's stage-2 TLB entries for a range on every CPU (inner shareable). */
@@ -66,7 +75,8 @@ static void s2_tlb_inv(void *cookie, ipaddr_t ipa, uint64_t size)
 	isb();
 }
 
-int vm_create(vm_id_t id, bool is_host, unsigned vcpus, const char *name, struct vm **out)
+int vm_create(vm_id_t id, bool is_host, unsigned vcpus, const char *name,
+	      const struct vm_meta *meta, struct vm **out)
 {
 	struct vm *vm = NULL;
 	struct s2_mm_ops ops;
@@ -84,11 +94,25 @@ int vm_create(vm_id_t id, bool is_host, unsigned vcpus, const char *name, struct
 	vm->id = id;
 	vm->is_host = is_host;
 	vm->lock = (spinlock_t)SPINLOCK_INIT;
+	vm->launch_lock = (spinlock_t)SPINLOCK_INIT;
+	if (meta) {
+		/* The first metadata page holds the pool's bitmap, the rest are the pool. */
+		vm->launch.meta_pa = meta->pa;
+		vm->launch.meta_pages = meta->pages;
+		rc = page_pool_init(&vm->launch.meta_pool, pa_addr(meta->pa) + PAGE_SIZE,
+				    meta->pages - 1, (uint64_t *)(uintptr_t)pa_addr(meta->pa));
+		if (rc) {
+			memset(vm, 0, sizeof(*vm));
+			return rc;
+		}
+	}
 	memcpy(vm->name, name, strnlen(name, sizeof(vm->name) - 1));
 	ops = (struct s2_mm_ops){ s2_alloc_table, s2_free_table, s2_tlb_inv, vm };
 	rc = s2_init(&vm->s2, &ops);
-	if (rc)
+	if (rc) {
+		memset(vm, 0, sizeof(*vm));
 		return rc;
+	}
 	/* VMID = VM id: unique while the VM exists; 8-bit VMIDs cover VM_ID_LIMIT. */
 	vm->vttbr = s2_vttbr(&vm->s2, id);
 	vm->vcpu_count = vcpus;
@@ -101,6 +125,7 @@ int vm_create(vm_id_t id, bool is_host, unsigned vcpus, const char *name, struct
 		 * down, so a guest's first vCPU does not share CPU 0 with the host's. */
 		v->pcpu = is_host ? i : (cpu_count - 1 - (i % cpu_count));
 		v->state = VCPU_OFF;
+		v->run_cpu = -1;
 		arch_vcpu_reset(v, 0, 0);
 	}
 	vm->state = VM_CREATED;
@@ -170,6 +195,9 @@ void vm_teardown(struct vm *vm)
 	spin_lock(&vm->lock);
 	s2_destroy(&vm->s2);
 	spin_unlock(&vm->lock);
+	/* Metadata pages go back to the host zeroed (the tables in them are gone). */
+	if (vm->launch.meta_pages && mem_return_from_hyp(vm->launch.meta_pa, vm->launch.meta_pages))
+		panic("VM %u: metadata pages cannot be returned", vm->id);
 	vm_console_detach(vm);
 	log_printf("PALISADE: VM %u (%s) torn down: its memory zeroed and returned to the host\n",
 		   vm->id, vm->name);

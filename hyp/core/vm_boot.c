@@ -24,6 +24,9 @@
 #include "palisade/vm_boot.h"
 #include "palisade/vm_console.h"
 #include "palisade/vm_irq.h"
+#include "palisade/vm_launch.h"
+#include "palisade/report.h"
+#include "arch/vcpu_arch.h"
 
 static struct manifest boot_manifest;
 volatile bool sched_started;
@@ -69,7 +72,7 @@ static void map_host_devices(struct vm *vm, const void *fdt, bool virtual_consol
 static struct vm *create_host(const struct manifest_vm *mv)
 {
 	struct vm *vm;
-	int rc = vm_create(VM_ID_HOST, true, mv->vcpus, "host", &vm);
+	int rc = vm_create(VM_ID_HOST, true, mv->vcpus, "host", NULL, &vm);
 
 	if (rc)
 		panic("host VM: create failed (%d)", rc);
@@ -125,6 +128,43 @@ static void *guest_ptr(const struct manifest_vm *mv, ipaddr_t ipa)
 	return (void *)(uintptr_t)(pa_addr(mv->mem_pa) + (ipa_addr(ipa) - ipa_addr(mv->mem_ipa)));
 }
 
+/* The pages of [ipa, ipa + bytes) (rounded up to whole pages), measured in order. */
+static void measure_range(struct vm *vm, const struct manifest_vm *mv, ipaddr_t ipa, uint64_t bytes)
+{
+	for (uint64_t off = 0; off < bytes; off += PAGE_SIZE)
+		if (lm_load_page(&vm->launch.lm, ipa_addr(ipa) + off, MEM_PERM_RWX,
+				 guest_ptr(mv, ipa_init(ipa_addr(ipa) + off))))
+			panic("%s: measurement failed", mv->node);
+}
+
+/*
+ * A protected guest's launch measurement, exactly as if the host had launched it with
+ * the same images through the launch API (docs/attestation.md, canonical load order):
+ * kernel, initrd, device tree pages, then BOOT and SEAL.
+ */
+static void measure_guest(struct vm *vm, const struct manifest_vm *mv,
+			  const struct vm_boot_layout *layout)
+{
+	struct lm_boot b = { .entry = ipa_addr(layout->kernel), .x = { ipa_addr(layout->fdt) },
+			     .pstate = ARCH_VCPU_RESET_PSTATE };
+
+	vm->is_protected = true;
+	vm->launch.policy = mv->debug ? ATTEST_POLICY_DEBUG : 0;
+	vm->launch.mem_base = ipa_addr(mv->mem_ipa);
+	vm->launch.mem_size = mv->mem_size;
+	lm_init(&vm->launch.lm);
+	measure_range(vm, mv, layout->kernel, mv->kernel.size);
+	if (layout->has_initrd)
+		measure_range(vm, mv, layout->initrd, layout->initrd_size);
+	measure_range(vm, mv, layout->fdt, fdt_totalsize(guest_ptr(mv, layout->fdt)));
+	if (lm_boot(&vm->launch.lm, &b) ||
+	    lm_seal(&vm->launch.lm, vm->launch.mem_base, vm->launch.mem_size, mv->vcpus,
+		    vm->launch.policy))
+		panic("%s: measurement failed", mv->node);
+	vm->launch.started = true;
+	vm_launch_log_measurement(vm);
+}
+
 /* A guest from the manifest: its own memory (hidden from the host), its images copied
  * in, a generated device tree, an emulated GICv3 and console. */
 static void build_guest(const struct manifest_vm *mv)
@@ -142,7 +182,7 @@ static void build_guest(const struct manifest_vm *mv)
 		rc = loader_guest_layout(mv, &img, &layout, err, sizeof(err));
 	if (rc)
 		panic("%s: kernel: %s", mv->node, err);
-	rc = vm_create(mv->id, false, mv->vcpus, mv->node, &vm);
+	rc = vm_create(mv->id, false, mv->vcpus, mv->node, NULL, &vm);
 	if (!rc)
 		rc = mem_vm_create(mv->id);
 	if (rc)
@@ -165,6 +205,9 @@ static void build_guest(const struct manifest_vm *mv)
 	rc = guest_fdt_build(&cfg, guest_ptr(mv, layout.fdt), layout.fdt_max, err, sizeof(err));
 	if (rc)
 		panic("%s: device tree: %s", mv->node, err);
+
+	if (mv->is_protected)
+		measure_guest(vm, mv, &layout);
 
 	rc = vm_irq_init(vm, GUEST_GICD_IPA, GUEST_GICR_IPA);
 	if (!rc)

@@ -22,7 +22,6 @@
 #define CPTR_FPEN_ON   (3ull << 20)    /* E2H layout: no FP/SIMD traps */
 #define CNTHCTL_EL1PCTEN (1ull << 10)  /* EL1 may read the physical counter; not the timer */
 #define SCTLR_EL1_RESET 0x30d00800ull  /* RES1 bits, MMU and caches off */
-#define PSTATE_EL1H_MASKED 0x3c5ull    /* EL1h, D A I F masked */
 
 #define ESR_IL        (1ull << 25)
 
@@ -103,7 +102,7 @@ void arch_vcpu_reset(struct vcpu *v, uint64_t pc, uint64_t x0)
 	memset(&v->fp, 0, sizeof(v->fp));
 	v->regs.pc = pc;
 	v->regs.x[0] = x0;
-	v->regs.pstate = PSTATE_EL1H_MASKED;
+	v->regs.pstate = ARCH_VCPU_RESET_PSTATE;
 	v->sys.sctlr = SCTLR_EL1_RESET;
 	v->gic.vmcr = 0;
 }
@@ -274,7 +273,7 @@ static void inject_sync(struct vcpu *v, uint64_t esr, uint64_t far, bool set_far
 		write_sysreg(far_el12, far);
 	v->regs.pc = vbar + offset;
 	/* EL1h, DAIF masked; PAN set unless SCTLR_EL1.SPAN says leave it. */
-	v->regs.pstate = PSTATE_EL1H_MASKED |
+	v->regs.pstate = ARCH_VCPU_RESET_PSTATE |
 		((read_sysreg(sctlr_el12) & (1ull << 23)) ? (v->regs.pstate & (1ull << 22)) : (1ull << 22));
 }
 
@@ -329,6 +328,23 @@ void arch_vcpu_fp_release(struct vcpu *v)
 		write_sysreg(cptr_el2, CPTR_FPEN_ON);
 		isb();
 		fpsimd_load(&zero);   /* leave nothing of v in the registers */
+		write_sysreg(cptr_el2, 0);
+		isb();
+		c->fp_owner = NULL;
+	}
+}
+
+void arch_vcpu_fp_save_release(struct vcpu *v)
+{
+	struct cpu *c = arch_this_cpu();
+
+	if (c->fp_owner == v) {
+		static const struct vcpu_fp zero;
+
+		write_sysreg(cptr_el2, CPTR_FPEN_ON);
+		isb();
+		fpsimd_save(&v->fp);
+		fpsimd_load(&zero);
 		write_sysreg(cptr_el2, 0);
 		isb();
 		c->fp_owner = NULL;

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "palisade/mmio.h"
 
 #define VCPU_MAX_PER_VM 8
 #define VCPU_MAX_LRS 16
@@ -62,6 +63,12 @@ struct vcpu {
 	struct vcpu_gic gic;
 	struct vcpu_fp fp;
 	uint64_t exits;                 /* statistics */
+	/* Host-driven vCPUs (VCPU_RUN): the CPU running it (-1: none), the MMIO access the
+	 * host is serving, and the exit to report. */
+	volatile int run_cpu;
+	bool mmio_pending;
+	struct mmio_access mmio;
+	uint64_t exit_code, exit_addr, exit_data;
 	struct vcpu *runq_next;         /* this physical CPU's run queue */
 };
 

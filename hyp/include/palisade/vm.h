@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "palisade/addr.h"
+#include "palisade/launch_measure.h"
+#include "palisade/page_alloc.h"
 #include "palisade/spinlock.h"
 #include "palisade/stage2.h"
 #include "palisade/vcpu.h"
@@ -27,10 +29,31 @@ struct vm_mmio_device {
 	void *dev;
 };
 
+/*
+ * Launch state of a protected VM (docs/attestation.md): its memory range, what has been
+ * given, the measurement chain and, for VMs the host launches (VM_CREATE), the metadata
+ * pages its stage-2 tables come from.
+ */
+struct vm_launch {
+	bool host_launched;             /* made by VM_CREATE: driven by the host's calls */
+	bool boot_set;
+	bool started;                   /* measurement sealed */
+	bool reset_requested;           /* it stopped with PSCI SYSTEM_RESET */
+	uint32_t policy;                /* ATTEST_POLICY_* */
+	uint64_t mem_base, mem_size;
+	uint64_t pages_given;           /* pages of [mem_base, +mem_size) mapped so far */
+	paddr_t meta_pa;
+	uint64_t meta_pages;
+	struct page_pool meta_pool;     /* stage-2 tables; empty for boot-manifest VMs */
+	struct lm_state lm;
+	uint8_t rmr[4][LM_DIGEST_LEN];  /* runtime measurement registers */
+};
+
 struct vm {
 	vm_id_t id;
 	volatile enum vm_state state;
 	bool is_host;
+	bool is_protected;              /* the host may never map its memory */
 	char name[16];
 	spinlock_t lock;                /* stage-2 changes; taken before any vgic lock */
 	struct s2_pgtable s2;
@@ -42,12 +65,23 @@ struct vm {
 	unsigned mmio_count;
 	struct vgic *vgic;
 	uint64_t gicd_ipa, gicr_ipa;
+	spinlock_t launch_lock;         /* launch calls; taken before vm->lock */
+	struct vm_launch launch;
 };
 
 extern struct vm vms[VM_MAX];
 
 struct vm *vm_by_id(vm_id_t id);
-int vm_create(vm_id_t id, bool is_host, unsigned vcpus, const char *name, struct vm **out);
+/* Pages the host donated for a VM's metadata (its stage-2 tables), already the
+ * hypervisor's; the first holds the allocator's bitmap, so pages - 1 <= 32768. */
+struct vm_meta {
+	paddr_t pa;
+	uint64_t pages;
+};
+
+/* meta: NULL for the VMs the hypervisor builds at boot (their tables come from its pool). */
+int vm_create(vm_id_t id, bool is_host, unsigned vcpus, const char *name,
+	      const struct vm_meta *meta, struct vm **out);
 int vm_map(struct vm *vm, ipaddr_t ipa, paddr_t pa, uint64_t size, unsigned prot);
 int vm_add_mmio(struct vm *vm, uint64_t base, uint64_t size,
 		int (*access)(struct vm *, struct vcpu *, void *, uint64_t, unsigned, bool, uint64_t *),

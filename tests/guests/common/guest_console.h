@@ -9,6 +9,8 @@ void guest_puts(const char *s);
 void guest_put_dec(unsigned v);
 /* Prints "PALISADE-TEST <name> PASS" or "... FAIL <why>" and counts it. */
 void guest_verdict(const char *name, bool ok, const char *why);
+/* Counts a verdict another VM printed and this one relayed (for the END line). */
+void guest_verdict_relayed(bool ok);
 /* "PALISADE-TEST-END passed=<n> failed=<m>" over the verdicts printed so far. */
 void guest_verdict_end(void);
 

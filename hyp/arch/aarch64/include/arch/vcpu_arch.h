@@ -16,6 +16,9 @@ struct vcpu_exit {
 void arch_vcpu_cpu_init(void);
 unsigned arch_gic_nr_lrs(void);
 
+/* PSTATE at a vCPU's first instruction: EL1h, D A I F masked (measured in BOOT records). */
+#define ARCH_VCPU_RESET_PSTATE 0x3c5ull
+
 /* Architectural reset state for a vCPU entering at pc with x0 (Linux boot protocol). */
 void arch_vcpu_reset(struct vcpu *v, uint64_t pc, uint64_t x0);
 
@@ -38,6 +41,9 @@ void arch_vcpu_inject_iabt(struct vcpu *v, uint64_t far);
 void arch_vcpu_fp_switch(struct vcpu *v);
 /* Forget v as FP owner (its VM is going away): its registers are scrubbed. */
 void arch_vcpu_fp_release(struct vcpu *v);
+/* On this CPU: if v's FP/SIMD registers are live here, save them into v and scrub the
+ * registers, so v can next run on any CPU (host-driven vCPUs move between CPUs). */
+void arch_vcpu_fp_save_release(struct vcpu *v);
 
 /* The virtual timer of the loaded vCPU: enabled, unmasked and expired. */
 bool arch_vtimer_should_fire(const struct vcpu *v);

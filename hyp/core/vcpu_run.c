@@ -1,0 +1,132 @@
+/*
+ * VCPU_RUN: the host runs a vCPU of a protected VM it launched on the calling physical
+ * CPU, the way KVM_RUN or Gunyah's vCPU run call work. The host's own vCPU is switched
+ * out (its EL1 state saved, as for any vCPU switch), the protected vCPU runs until there
+ * is something only the host can do, and the host's vCPU gets the CPU back with the
+ * exit reason in x1..x3 and nothing else of the protected VM.
+ *
+ * While the protected vCPU holds the CPU, the host must not lose its own deadlines: the
+ * EL2 timer is armed at the earlier of the host's virtual-timer deadline and one
+ * scheduler slice, and any interrupt for the host ends the run with INTERRUPTED (or HALT
+ * when the protected vCPU was idle). An idle protected vCPU waits here, in WFI, rather
+ * than bouncing to the host: its own timer and IPIs wake it directly.
+ */
+#include "arch/cpu.h"
+#include "arch/vcpu_arch.h"
+#include "palisade/cpu.h"
+#include "palisade/error.h"
+#include "palisade/hypercall.h"
+#include "palisade/sched.h"
+#include "palisade/timer.h"
+#include "palisade/vcpu_exit.h"
+#include "palisade/vm.h"
+#include "palisade/vm_irq.h"
+#include "palisade/vm_launch.h"
+
+/* The earlier of the host vCPU's (saved) virtual-timer deadline and one slice. */
+static void arm_host_deadline(const struct vcpu *hv)
+{
+	uint64_t t = timer_now() + timer_ms_to_ticks(SCHED_SLICE_MS);
+
+	if ((hv->sys.cntv_ctl & 3) == 1 && hv->sys.cntv_cval < t)
+		t = hv->sys.cntv_cval;
+	timer_arm_at(t);
+}
+
+static uint64_t run_until_exit(struct cpu *c, struct vcpu *hv, struct vcpu *v)
+{
+	uint64_t lrs[VCPU_MAX_LRS], out[VCPU_MAX_LRS];
+	unsigned nr = arch_gic_nr_lrs();
+
+	c->need_resched = false;
+	arm_host_deadline(hv);
+	for (;;) {
+		struct vcpu_exit e;
+		uint64_t ich_hcr;
+		unsigned used;
+
+		if (v->state == VCPU_STOPPED || v->vm->state != VM_RUNNING)
+			return VCPU_EXIT_SHUTDOWN;
+		if (v->state == VCPU_OFF)
+			return VCPU_EXIT_CPU_OFF;
+		if (v->exit_code)
+			return v->exit_code;
+		if (c->need_resched || vm_irq_pending(hv))
+			return v->state == VCPU_BLOCKED ? VCPU_EXIT_HALT : VCPU_EXIT_INTERRUPTED;
+		if (v->state == VCPU_BLOCKED) {
+			if (vm_irq_pending(v)) {
+				sched_wake(v);
+				continue;
+			}
+			/* Its timer is live in the registers: its interrupt, an IPI (a kick) or
+			 * anything for the host ends the wait; the EL2 timer bounds it. */
+			__asm__ volatile("msr daifclr, #2; wfi; msr daifset, #2" ::: "memory");
+			continue;
+		}
+		used = vm_irq_fill(v, lrs, nr, &ich_hcr);
+		for (unsigned i = used; i < nr; i++)
+			lrs[i] = 0;
+		arch_vcpu_run(v, lrs, nr, ich_hcr, out, &e);
+		vm_irq_sync(v, out, used);
+		vcpu_handle_exit(v, &e);
+	}
+}
+
+int64_t hc_vcpu_run(struct hc_ctx *ctx, const uint64_t args[], uint64_t results[3])
+{
+	struct cpu *c = arch_this_cpu();
+	struct vcpu *hv = c->current, *v;
+	struct vm *vm = vm_by_id((vm_id_t)args[0]);
+	int expected = -1;
+	uint64_t code;
+
+	(void)ctx;
+	if (!vm || vm->state == VM_EMPTY)
+		return PAL_E_NOT_FOUND;
+	if (!vm->launch.host_launched)
+		return PAL_E_DENIED;
+	if (args[1] >= vm->vcpu_count)
+		return PAL_E_NOT_FOUND;
+	if (vm->state != VM_RUNNING || !hv)
+		return PAL_E_STATE;
+	v = &vm->vcpus[args[1]];
+	/* One CPU at a time runs a vCPU; VM_DESTROY waits for run_cpu to drop. */
+	if (!__atomic_compare_exchange_n(&v->run_cpu, &expected, (int)c->index, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+		return PAL_E_STATE;
+	if (v->state == VCPU_OFF || v->state == VCPU_STOPPED || vm->state != VM_RUNNING) {
+		__atomic_store_n(&v->run_cpu, -1, __ATOMIC_RELEASE);
+		return PAL_E_STATE;
+	}
+	v->pcpu = c->index;
+	if (v->mmio_pending) {
+		/* The host served the access: a load gets its value, then the vCPU moves on. */
+		if (!v->mmio.write && v->mmio.reg != 31)
+			v->regs.x[v->mmio.reg] = mmio_load_value(&v->mmio, args[2]);
+		v->regs.pc += 4;
+		v->mmio_pending = false;
+	}
+
+	vm_irq_vcpu_put(hv);
+	arch_vcpu_load(v);
+	vm_irq_vcpu_load(v);
+	code = run_until_exit(c, hv, v);
+	vm_irq_vcpu_put(v);
+	arch_vcpu_fp_save_release(v);
+	arch_vcpu_load(hv);
+	vm_irq_vcpu_load(hv);
+
+	results[0] = code;
+	results[1] = 0;
+	results[2] = 0;
+	if (code == v->exit_code) {
+		results[0] = v->exit_code;
+		results[1] = v->exit_addr;
+		results[2] = v->exit_data;
+		vcpu_run_set_exit(v, VCPU_EXIT_NONE, 0, 0);
+	} else if (code == VCPU_EXIT_SHUTDOWN) {
+		results[1] = vm->launch.reset_requested;
+	}
+	__atomic_store_n(&v->run_cpu, -1, __ATOMIC_RELEASE);
+	return PAL_OK;
+}
