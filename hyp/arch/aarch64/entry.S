@@ -1,7 +1,10 @@
 /*
  * EL2 entry points.
  *
- * _start: QEMU's direct boot enters here on the boot CPU at EL2, MMU off, x0 = DTB.
+ * _start: the boot stage (loader/boot) jumps here on the boot CPU at EL2, MMU off, with
+ * x0 = DTB and x1 = the boot handoff block (docs/attestation.md section 6); QEMU's direct
+ * boot of palisade-hyp.elf enters here too, with x0 = x1 = 0 (no attestation then).
+ * The image starts with the 64-byte header the boot stage checks and measures.
  * secondary_entry: PSCI CPU_ON enters here on the other CPUs, x0 = context (CPU index).
  * Both switch on VHE (HCR_EL2.E2H) first, so that every later access to the *_EL2
  * registers uses the VHE layouts, set the exception vectors, then take a stack and
@@ -13,8 +16,17 @@
 	.section .text.entry, "ax"
 	.global _start
 _start:
+	/* Image header (docs/attestation.md section 6): 64 bytes, branched over. */
+	b	hyp_entry			/* 0: branch to the entry code */
+	.word	0				/* 4: reserved */
+	.ascii	"PALHYP01"			/* 8: magic */
+	.quad	__hyp_file_size			/* 16: image_size (hyp.ld) */
+	.word	PALISADE_HYP_SVN		/* 24: security version (CMake) */
+	.fill	36, 1, 0			/* 28: reserved */
+hyp_entry:
 	msr	daifset, #0xf
 	mov	x19, x0				/* DTB physical address */
+	mov	x20, x1				/* boot handoff block, or 0 */
 	mrs	x1, CurrentEL
 	cmp	x1, #(2 << 2)
 	b.ne	not_el2
@@ -39,6 +51,7 @@ _start:
 	mov	sp, x1
 	mov	x29, xzr
 	mov	x0, x19
+	mov	x1, x20
 	bl	boot_main
 	b	arch_cpu_park_asm
 
