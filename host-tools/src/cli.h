@@ -7,6 +7,8 @@
 #define PALISADE_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 enum { EXIT_OK = 0, EXIT_CHECK_FAILED = 1, EXIT_USAGE = 2 };
 
@@ -19,11 +21,31 @@ struct command {
 
 extern const struct command commands[];
 
-/* Prints "palisade: <message>" to stderr and returns EXIT_USAGE. */
+/* The subcommands (cmd_*.c). argv[0] is the command's last word. */
+int cmd_provision(int argc, char **argv);
+int cmd_measure(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_report_show(int argc, char **argv);
+
+/* The table entry of a command, by its full name ("report show"). */
+const struct command *command_find(const char *name);
+
+/* Prints "palisade: <message>" and the command's usage line to stderr; returns EXIT_USAGE. */
 int usage_error(const struct command *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Prints "palisade: <message>" to stderr and returns 'status'. */
+int fail_with(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Prints a JSON string literal, escaped. */
 void json_string(const char *s);
+
+/*
+ * Parses an unsigned number: decimal, or hex with 0x. With 'suffixes', K, M, G, T
+ * (binary multiples; also KiB, MiB, GiB, TiB) may follow. Returns 0, or -1 for
+ * anything else, including overflow.
+ */
+int parse_u64(const char *s, bool suffixes, uint64_t *out);
+int parse_u32(const char *s, uint32_t *out);
 
 #endif

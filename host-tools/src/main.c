@@ -11,6 +11,17 @@
 static int cmd_version(int argc, char **argv);
 
 const struct command commands[] = {
+	{ "provision", "make the manufacturer CA, a device's UDS and its device certificate",
+	  "--out DIR [--ca-cert CA.pem --ca-key CA.key] [--uds FILE] [--json]", cmd_provision },
+	{ "measure", "compute the expected hypervisor and VM launch measurements",
+	  "--hyp palisade-hyp.bin [--kernel Image [--initrd F] [--cmdline STR] | --elf FILE | "
+	  "--raw FILE@ADDR] [--with-dtb] [--mem SIZE] [--mem-base ADDR] [--vcpus N] [--debug] "
+	  "[--out reference.json] [--dtb-out FILE] [--records FILE] [--json]", cmd_measure },
+	{ "verify", "verify attestation evidence against the CA, reference values and a nonce",
+	  "--ca CA.pem --device-cert DEVICE.pem --reference REF.json --nonce HEX [--min-svn N] "
+	  "[--allow-debug] [--rmr INDEX=HEX ...] [--json] EVIDENCE", cmd_verify },
+	{ "report show", "print every field of an evidence file (unverified)", "[--json] EVIDENCE",
+	  cmd_report_show },
 	{ "version", "print the tool's version and the OpenSSL it uses", "[--json]", cmd_version },
 	{ NULL, NULL, NULL, NULL },
 };
@@ -36,11 +47,11 @@ static int cmd_version(int argc, char **argv)
 			       "Prints the tool's version and the OpenSSL library it runs with.\n");
 			return EXIT_OK;
 		default:
-			return usage_error(&commands[0], "bad option");
+			return usage_error(command_find("version"), "bad option");
 		}
 	}
 	if (optind != argc)
-		return usage_error(&commands[0], "unexpected argument '%s'", argv[optind]);
+		return usage_error(command_find("version"), "unexpected argument '%s'", argv[optind]);
 	if (json) {
 		printf("{\"palisade\": ");
 		json_string(PALISADE_VERSION_STRING);
@@ -66,14 +77,41 @@ static void print_help(void)
 
 int main(int argc, char **argv)
 {
+	const struct command *c;
+	bool group = false;
+
 	if (argc < 2)
 		return usage_error(NULL, "no command given");
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		print_help();
 		return EXIT_OK;
 	}
-	for (const struct command *c = commands; c->name; c++)
-		if (!strcmp(argv[1], c->name))
-			return c->run(argc - 1, argv + 1);
+	if (argc >= 3) {
+		char two[64];
+
+		snprintf(two, sizeof(two), "%s %s", argv[1], argv[2]);
+		if ((c = command_find(two)))
+			return c->run(argc - 2, argv + 2);
+	}
+	if ((c = command_find(argv[1])))
+		return c->run(argc - 1, argv + 1);
+	/* A group of two-word commands ("report"): list its commands. */
+	for (c = commands; c->name; c++) {
+		size_t n = strlen(argv[1]);
+
+		if (!strncmp(c->name, argv[1], n) && c->name[n] == ' ')
+			group = true;
+	}
+	if (group) {
+		bool help = argc >= 3 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"));
+		FILE *f = help ? stdout : stderr;
+
+		if (argc >= 3 && !help)
+			fprintf(stderr, "palisade: unknown command '%s %s'\n", argv[1], argv[2]);
+		for (c = commands; c->name; c++)
+			if (!strncmp(c->name, argv[1], strlen(argv[1])) && c->name[strlen(argv[1])] == ' ')
+				fprintf(f, "usage: palisade %s %s\n", c->name, c->usage);
+		return help ? EXIT_OK : EXIT_USAGE;
+	}
 	return usage_error(NULL, "unknown command '%s'", argv[1]);
 }
