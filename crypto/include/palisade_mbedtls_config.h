@@ -28,6 +28,12 @@ void crypto_mbedtls_exit(int status) __attribute__((noreturn));
 
 /* ---- Hashes and key derivation ---- */
 #define MBEDTLS_SHA512_C		/* provides SHA-384 */
+/* The block function is Palisade's (crypto/src/sha384.c): the Armv8.2 SHA-512
+ * instructions when the CPU has them, else Mbed TLS's own C block function, which
+ * crypto/src/sha512_c.c compiles a second time, without this option and renamed. */
+#ifndef PALISADE_SHA512_PORTABLE
+#define MBEDTLS_SHA512_PROCESS_ALT
+#endif
 #define MBEDTLS_MD_C
 #define MBEDTLS_HKDF_C
 #define MBEDTLS_HMAC_DRBG_C		/* RFC 6979 nonces, ECP blinding */

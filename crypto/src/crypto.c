@@ -20,6 +20,12 @@
 
 #include "crypto_internal.h"
 
+#ifdef PALISADE_EL2
+#include <palisade/log.h>
+/* Weak: the boot stage (loader/boot) links these objects without the hypervisor's log. */
+extern __typeof__(log_printf) log_printf __attribute__((weak));
+#endif
+
 /*
  * The largest operation (verify) needs at most 8,816 bytes, counting the allocator's
  * 64-byte block headers (tests/test_crypto_arena.c measures it; 8,864 is the smallest
@@ -58,6 +64,7 @@ static void lock(void)
 	spin_lock(&crypto_lock);
 	if (!arena_ready) {
 		mbedtls_memory_buffer_alloc_init(arena, sizeof(arena));
+		crypto_sha512_probe();
 #ifdef PALISADE_CRYPTO_MEMORY_DEBUG
 		mbedtls_memory_buffer_set_verify(MBEDTLS_MEMORY_VERIFY_ALWAYS);
 #endif
@@ -72,8 +79,20 @@ static void unlock(void)
 
 int crypto_init(void)
 {
+	static bool announced;
+	bool announce;
+
 	lock();
+	announce = !announced;
+	announced = true;
 	unlock();
+#ifdef PALISADE_EL2
+	if (announce && log_printf)
+		log_printf("crypto: SHA-512 instructions %s\n", crypto_sha512_accel_active() ?
+			   "in use" : "not available: Mbed TLS portable C in use");
+#else
+	(void)announce;
+#endif
 	return PAL_OK;
 }
 

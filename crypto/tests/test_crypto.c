@@ -23,6 +23,8 @@
 
 #include <palisade/crypto.h>
 
+#include "mbedtls/sha512.h"
+
 #include "crypto_internal.h"
 
 static const struct crypto_kat_vectors *const kat = &crypto_kat_builtin;
@@ -269,6 +271,30 @@ static void test_kat_sha384_incremental(void **state)
 	}
 }
 
+/* The long message: its generator matches the documented Python one-liner's words and
+ * OpenSSL agrees with the stored digest; our one-shot and incremental hashes too. */
+static void test_kat_sha384_long(void **state)
+{
+	const struct crypto_kat_sha384_long *t = &kat->sha384_long;
+	uint64_t *words = malloc(t->len + 8);
+	uint64_t tail[3];
+	uint8_t digest[48];
+	(void)state;
+
+	assert_int_equal(t->id, CRYPTO_KAT_SHA384_LONG);
+	assert_string_equal(t->name, "sha384-long");
+	assert_int_equal(t->len, 1 << 20);
+	crypto_kat_pattern(t->seed, 0, words, t->len / 8);
+	assert_int_equal(words[0], 0xe8102af0685e05a9ull);	/* bytes a9 05 5e 68 f0 2a 10 e8 */
+	crypto_kat_pattern(t->seed, 5, tail, 3);	/* any starting word */
+	assert_memory_equal(tail, words + 5, sizeof(tail));
+	ossl_sha384((const uint8_t *)words, t->len, digest);
+	assert_memory_equal(digest, t->digest, 48);
+	assert_int_equal(crypto_sha384(words, t->len, digest), PAL_OK);
+	assert_memory_equal(digest, t->digest, 48);
+	free(words);
+}
+
 static void test_kat_hkdf_sha384(void **state)
 {
 	uint8_t okm[64];
@@ -341,6 +367,8 @@ static void test_selftest_fails_on_corrupted_vector(void **state)
 		{ CRYPTO_KAT_ECDSA_P384_SIGN, "ecdsa-p384-sign" },
 		{ CRYPTO_KAT_ECDSA_P384_VERIFY, "ecdsa-p384-verify" },
 		{ CRYPTO_KAT_ECDSA_P384_REJECT, "ecdsa-p384-reject" },
+		{ CRYPTO_KAT_SHA384_LONG, "sha384-long" },
+		{ CRYPTO_KAT_SHA384_LONG, "sha384-long" },
 	};
 	(void)state;
 
@@ -382,6 +410,14 @@ static void test_selftest_fails_on_corrupted_vector(void **state)
 			break;
 		case 8:
 			v.ecdsa.changed_msg = v.ecdsa.msg;	/* "changed" message verifies */
+			break;
+		case 9:
+			memcpy(bad, v.sha384_long.digest, 48);
+			bad[24] ^= 0x10;
+			v.sha384_long.digest = bad;
+			break;
+		case 10:
+			v.sha384_long.seed++;		/* another message */
 			break;
 		}
 		assert_int_equal(crypto_selftest_vectors(&v, &failed), want[i].id);
@@ -449,6 +485,124 @@ static void test_sha384_incremental_matches_one_shot(void **state)
 		for (size_t j = 0; j < sizeof(ctx.opaque) / sizeof(ctx.opaque[0]); j++)
 			assert_int_equal(ctx.opaque[j], 0);
 	}
+}
+
+/*
+ * crypto_sha384_update() hands runs of whole blocks to the block function itself; the
+ * context must end up byte for byte as Mbed TLS's own update leaves it (byte count,
+ * state, buffered tail), after every piece, with each block function there is.
+ */
+static void check_update_matches_mbedtls(uint64_t total0, uint64_t total1)
+{
+	size_t max = 40000;
+	uint8_t *buf = malloc(max);
+	struct crypto_sha384_ctx ours;
+	mbedtls_sha512_context ref;
+	uint8_t d1[48], d2[64];
+
+	fill(buf, max);
+	for (int i = 0; i < 60; i++) {
+		size_t len = below(max + 1), off = 0;
+
+		assert_int_equal(crypto_sha384_init(&ours), PAL_OK);
+		mbedtls_sha512_init(&ref);
+		assert_int_equal(mbedtls_sha512_starts_ret(&ref, 1), 0);
+		/* Near the 64-bit byte-count wrap, as if 2^64 bytes had gone before. */
+		((mbedtls_sha512_context *)(void *)ours.opaque)->total[0] = ref.total[0] = total0;
+		((mbedtls_sha512_context *)(void *)ours.opaque)->total[1] = ref.total[1] = total1;
+		while (off < len) {
+			size_t n = below(i % 2 ? 300 : 3000);
+
+			if (n > len - off)
+				n = len - off;
+			assert_int_equal(crypto_sha384_update(&ours, buf + off, n), PAL_OK);
+			assert_int_equal(mbedtls_sha512_update_ret(&ref, buf + off, n), 0);
+			assert_memory_equal(ours.opaque, &ref, sizeof(ref));
+			off += n;
+		}
+		assert_int_equal(crypto_sha384_final(&ours, d1), PAL_OK);
+		assert_int_equal(mbedtls_sha512_finish_ret(&ref, d2), 0);
+		assert_memory_equal(d1, d2, 48);
+		mbedtls_sha512_free(&ref);
+	}
+	free(buf);
+}
+
+static void test_sha384_update_keeps_mbedtls_context(void **state)
+{
+	bool prev = crypto_sha512_accel_active();
+	(void)state;
+
+	seed(0xb10c);
+	for (int use = 0; use < 2; use++) {
+		crypto_sha512_accel_set(use);
+		check_update_matches_mbedtls(0, 0);
+		check_update_matches_mbedtls(UINT64_MAX - 1000, 7);
+	}
+	crypto_sha512_accel_set(prev);
+}
+
+/*
+ * The dispatch: the instructions only where the CPU has them (on an x86-64 build host,
+ * never); forcing the portable C always works; each run of whole blocks in an update
+ * is one block-function call; both give OpenSSL's digests.
+ */
+static void test_sha512_block_function_dispatch(void **state)
+{
+	struct crypto_sha512_stats a, b;
+	struct crypto_sha384_ctx ctx;
+	uint8_t buf[128 * 20 + 77], ours[48], ref[48];
+	bool prev = crypto_sha512_accel_active(), have;
+	(void)state;
+
+	assert_int_equal(crypto_init(), PAL_OK);
+	have = crypto_sha512_accel_set(true);
+#if !defined(__aarch64__)
+	assert_false(have);
+#endif
+	assert_int_equal(crypto_sha512_accel_active(), have);
+	assert_false(crypto_sha512_accel_set(false));
+	assert_false(crypto_sha512_accel_active());
+
+	seed(0xd15);
+	fill(buf, sizeof(buf));
+	ossl_sha384(buf + 3, sizeof(buf) - 3, ref);
+	for (int use = 0; use < 2; use++) {
+		assert_int_equal(crypto_sha512_accel_set(use), use && have);
+		crypto_sha512_stats(&a);
+		/* 5 buffered bytes; 123 complete a block (1 call); 19 whole blocks in one
+		 * run; 74 buffered, compressed by final with the padding (1 call). */
+		assert_int_equal(crypto_sha384_init(&ctx), PAL_OK);
+		assert_int_equal(crypto_sha384_update(&ctx, buf + 3, 5), PAL_OK);
+		assert_int_equal(crypto_sha384_update(&ctx, buf + 8, sizeof(buf) - 8), PAL_OK);
+		assert_int_equal(crypto_sha384_final(&ctx, ours), PAL_OK);
+		crypto_sha512_stats(&b);
+		assert_memory_equal(ours, ref, 48);
+		if (use && have) {
+			assert_int_equal(b.insn_calls - a.insn_calls, 3);
+			assert_int_equal(b.insn_blocks - a.insn_blocks, 21);
+			assert_int_equal(b.c_blocks, a.c_blocks);
+		} else {
+			assert_int_equal(b.c_blocks - a.c_blocks, 21);
+			assert_int_equal(b.insn_calls, a.insn_calls);
+		}
+	}
+	crypto_sha512_accel_set(prev);
+	assert_int_equal(crypto_sha512_accel_active(), prev);
+}
+
+/* The self-test leaves the block-function setting as it found it. */
+static void test_selftest_restores_block_function(void **state)
+{
+	bool have = crypto_sha512_accel_set(true);
+	(void)state;
+
+	assert_int_equal(crypto_selftest(NULL), 0);
+	assert_int_equal(crypto_sha512_accel_active(), have);
+	crypto_sha512_accel_set(false);
+	assert_int_equal(crypto_selftest(NULL), 0);
+	assert_false(crypto_sha512_accel_active());
+	crypto_sha512_accel_set(true);
 }
 
 static void test_sha384_rejects_bad_arguments(void **state)
@@ -824,6 +978,7 @@ int main(void)
 		cmocka_unit_test(test_kat_sha384_empty),
 		cmocka_unit_test(test_kat_sha384_two_block),
 		cmocka_unit_test(test_kat_sha384_incremental),
+		cmocka_unit_test(test_kat_sha384_long),
 		cmocka_unit_test(test_kat_hkdf_sha384),
 		cmocka_unit_test(test_kat_p384_key_from_secret),
 		cmocka_unit_test(test_kat_ecdsa_sign),
@@ -832,6 +987,9 @@ int main(void)
 		cmocka_unit_test(test_selftest_fails_on_corrupted_vector),
 		cmocka_unit_test(test_sha384_matches_openssl),
 		cmocka_unit_test(test_sha384_incremental_matches_one_shot),
+		cmocka_unit_test(test_sha384_update_keeps_mbedtls_context),
+		cmocka_unit_test(test_sha512_block_function_dispatch),
+		cmocka_unit_test(test_selftest_restores_block_function),
 		cmocka_unit_test(test_sha384_rejects_bad_arguments),
 		cmocka_unit_test(test_hkdf_matches_openssl),
 		cmocka_unit_test(test_hkdf_edges),

@@ -17,6 +17,7 @@
 #ifndef PALISADE_CRYPTO_H
 #define PALISADE_CRYPTO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,8 +35,22 @@ struct crypto_sha384_ctx {
 	uint64_t opaque[28];
 };
 
-/* Sets up the static-arena heap. Idempotent; every other call does it on demand. */
+/*
+ * Sets up the static-arena heap and detects the Armv8.2 SHA-512 instructions
+ * (ID_AA64ISAR0_EL1.SHA2 >= 2). Idempotent; every other call does it on demand, but
+ * SHA-384 uses the instructions only once it has run. At EL2 its first call logs which
+ * SHA-512 block function is in use.
+ */
 int crypto_init(void);
+
+/*
+ * SHA-512 block function for SHA-384 and HMAC/HKDF: true selects the SHA-512
+ * instructions if the CPU has them (the default after crypto_init), false Mbed TLS's
+ * portable C. Both give identical results; this exists for tests and measurements.
+ * Returns the setting now in effect (false if the CPU lacks the instructions).
+ */
+bool crypto_sha512_accel_set(bool use);
+bool crypto_sha512_accel_active(void);
 
 /* SHA-384 (FIPS 180-4). data may be NULL only when len is 0. */
 int crypto_sha384(const void *data, size_t len, uint8_t digest[CRYPTO_SHA384_LEN]);
@@ -89,7 +104,9 @@ void crypto_set_rng(crypto_rng_fn fill);
 void crypto_wipe(void *p, size_t n);
 
 /*
- * Known-answer tests (docs/crypto.md lists the vectors). Returns 0, or the negative
+ * Known-answer tests (docs/crypto.md lists the vectors). The SHA-384 ones run with
+ * each SHA-512 block function the CPU has, the instructions with a check that FP/SIMD
+ * registers and the EL2 FP trap setting come back unchanged. Returns 0, or the negative
  * crypto_kat_id of the first test that failed, with *failed_name (if failed_name is not
  * NULL) set to its name; PAL_E_* codes cannot occur here.
  */
@@ -103,6 +120,8 @@ enum crypto_kat_id {
 	CRYPTO_KAT_ECDSA_P384_SIGN = -107,
 	CRYPTO_KAT_ECDSA_P384_VERIFY = -108,
 	CRYPTO_KAT_ECDSA_P384_REJECT = -109,
+	CRYPTO_KAT_SHA384_LONG = -110,
+	CRYPTO_KAT_SHA512_FP_STATE = -111,
 };
 int crypto_selftest(const char **failed_name);
 
