@@ -128,19 +128,28 @@ static void print_json(const struct verify_result *res, const char *error)
 	jw_finish(&w);
 }
 
-/* An input problem (exit 2): a message, and in JSON mode a result object too. */
-static int input_error(bool json, const char *msg)
+/* An input problem (exit 2): a message, and in JSON mode a result object too. An
+ * evidence file that cannot be read (or is far too large) fails evidence_format. */
+static int input_error(bool json, const char *msg, bool evidence)
 {
 	if (json) {
 		struct verify_result *res = calloc(1, sizeof(*res));
 
 		if (res) {
 			res->status = EXIT_USAGE;
+			if (evidence) {
+				res->count = 1;
+				snprintf(res->checks[0].name, sizeof(res->checks[0].name),
+					 "evidence_format");
+				snprintf(res->checks[0].detail, sizeof(res->checks[0].detail), "%s",
+					 msg);
+				res->failed = res->checks[0].name;
+			}
 			print_json(res, msg);
 			free(res);
 		}
 	}
-	return fail_with(EXIT_USAGE, "verify: %s", msg);
+	return fail_with(EXIT_USAGE, "verify: %s%s", evidence ? "evidence: " : "", msg);
 }
 
 int cmd_verify(int argc, char **argv)
@@ -221,15 +230,18 @@ int cmd_verify(int argc, char **argv)
 
 	if (!(ca = cert_load(ca_path, err, sizeof(err))) ||
 	    !(dev = cert_load(dev_path, err, sizeof(err))) ||
-	    reference_load(ref_path, &ref, err, sizeof(err)) ||
-	    file_read(argv[optind], EVIDENCE_READ_MAX, &ev, &ev_len, err, sizeof(err))) {
-		status = input_error(json, err);
+	    reference_load(ref_path, &ref, err, sizeof(err))) {
+		status = input_error(json, err, false);
+		goto out;
+	}
+	if (file_read(argv[optind], EVIDENCE_READ_MAX, &ev, &ev_len, err, sizeof(err))) {
+		status = input_error(json, err, true);
 		goto out;
 	}
 	pol.ref = &ref;
 	res = calloc(1, sizeof(*res));
 	if (!res) {
-		status = input_error(json, "out of memory");
+		status = input_error(json, "out of memory", false);
 		goto out;
 	}
 	status = verify_evidence(ca, dev, &pol, ev, ev_len, res);
