@@ -5,10 +5,11 @@
  */
 #include <stdint.h>
 
-void bench_main(uint64_t cpu, uint64_t x0)
+void bench_main(uint64_t cpu, uint64_t x0, uint64_t entry_ticks)
 {
 	(void)cpu;
 	(void)x0;
+	(void)entry_ticks;
 	for (;;)
 		__asm__ volatile("wfi");
 }

@@ -88,6 +88,24 @@ static void figure(const char *name, bench_op op, unsigned iters, unsigned batch
 		bench_result(name, min, med, iters, batches);
 }
 
+/* The evidence of the last ATTEST, for bench/run to time `palisade verify` on it:
+ * BENCH-EVIDENCE <offset> <hex of 32 bytes>, report_data = bytes 0..63. */
+static void print_evidence(void)
+{
+	for (unsigned off = 0; off < EVIDENCE_SIZE; off += 32) {
+		rt_lock();
+		rt_puts("BENCH-EVIDENCE ");
+		rt_put_u64(off);
+		rt_putc(' ');
+		for (unsigned i = off; i < off + 32 && i < EVIDENCE_SIZE; i++) {
+			rt_putc("0123456789abcdef"[evidence[i] >> 4]);
+			rt_putc("0123456789abcdef"[evidence[i] & 0xf]);
+		}
+		rt_putc('\n');
+		rt_unlock();
+	}
+}
+
 void bench_exception(uint64_t kind, uint64_t esr, uint64_t far, uint64_t *elr)
 {
 	rt_lock();
@@ -104,12 +122,13 @@ void bench_exception(uint64_t kind, uint64_t esr, uint64_t far, uint64_t *elr)
 	rt_system_off();
 }
 
-void bench_main(uint64_t cpu, uint64_t x0)
+void bench_main(uint64_t cpu, uint64_t x0, uint64_t entry_ticks)
 {
 	struct pal_hc_caller_id_result id;
 
 	(void)cpu;
 	(void)x0;
+	(void)entry_ticks;
 	for (unsigned i = 0; i < sizeof(digest); i++)
 		digest[i] = (uint8_t)(0xa5 ^ i);
 	bench_info("guest", "pvm");
@@ -118,6 +137,8 @@ void bench_main(uint64_t cpu, uint64_t x0)
 	bench_info_u64("timing_overhead_milli_insns", bench_empty_milli(100));
 	figure("null_hvc_pvm_insns", op_null, 1000, 5);
 	figure("attest_insns", op_attest, 2, 3);
+	if (!op_rc)
+		print_evidence();
 	figure("measure_extend_insns", op_extend, 20, 5);
 	figure("measure_read_insns", op_read, 20, 5);
 	bench_end();

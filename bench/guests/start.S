@@ -5,7 +5,9 @@
  *
  * vCPU 0 enters at _start (x0 = device tree); a second vCPU started with PSCI CPU_ON
  * enters at secondary_start with x0 = its index. Each gets a 16 KiB stack, FP/SIMD
- * enabled, the exception vectors, then bench_main(index, x0 at entry).
+ * enabled, the exception vectors, then bench_main(index, x0 at entry, CNTVCT_EL0 at
+ * entry): vCPU 0 reads the counter in its first instruction, so the third argument is the
+ * virtual time from reset to this VM's first instruction (0 for other vCPUs).
  */
 	.section .text.start, "ax"
 	.global _start
@@ -21,6 +23,7 @@ _start:
 	.word	0				/* reserved */
 entry:
 #endif
+	mrs	x20, cntvct_el0
 	mov	x19, x0
 	adrp	x1, __bss_start
 	add	x1, x1, :lo12:__bss_start
@@ -32,23 +35,25 @@ entry:
 	b	1b
 2:	mov	x0, #0
 	mov	x1, x19
+	mov	x2, x20
 	b	common
 
 	.global secondary_start
 secondary_start:
 	mov	x1, #0
+	mov	x2, #0
 common:
-	mov	x2, #(3 << 20)			/* CPACR_EL1.FPEN: no FP/SIMD traps */
-	msr	cpacr_el1, x2
+	mov	x3, #(3 << 20)			/* CPACR_EL1.FPEN: no FP/SIMD traps */
+	msr	cpacr_el1, x3
 	isb
-	adrp	x2, __stack_base
-	add	x2, x2, :lo12:__stack_base
-	add	x3, x0, #1
-	lsl	x3, x3, #14
-	add	sp, x2, x3
-	adrp	x2, bench_vectors
-	add	x2, x2, :lo12:bench_vectors
-	msr	vbar_el1, x2
+	adrp	x3, __stack_base
+	add	x3, x3, :lo12:__stack_base
+	add	x4, x0, #1
+	lsl	x4, x4, #14
+	add	sp, x3, x4
+	adrp	x3, bench_vectors
+	add	x3, x3, :lo12:bench_vectors
+	msr	vbar_el1, x3
 	isb
 	bl	bench_main
 3:	wfi

@@ -12,7 +12,7 @@ read up idle < /proc/uptime
 echo "BENCH-UPTIME $up"
 /bin/bench-clock mark work-start
 i=0
-while [ $i -lt 40 ]; do
+while [ $i -lt 200 ]; do
 	/bin/bench-clock touch 256
 	i=$((i + 1))
 done

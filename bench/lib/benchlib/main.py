@@ -5,6 +5,7 @@ import hashlib
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -141,18 +142,26 @@ def measure_footprint(build):
     return fp
 
 
-def measure_host(build, ctx, quick):
+def measure_host(build, ctx, planned, quick):
+    """The host-side figures (wall time on this machine)."""
     out = {}
+    say('host tools: palisade measure, palisade verify')
     try:
         mibs, wall, _rss = hosttools.measure_throughput(build, ctx.image, runs=3 if quick else 5)
-        out['measure_mib_per_s'] = mibs
-    except hosttools.Missing as e:
-        out['measure_mib_per_s'] = e
+        out['measure_mib_per_s'] = (mibs, {'wall_ms': round(wall * 1000.0, 1)})
+    except (hosttools.Missing, OSError, subprocess.SubprocessError, ValueError) as e:
+        out['measure_mib_per_s'] = hosttools.Missing(str(e))
+    evidence = None
+    for r in planned:
+        if r.parsed.get('evidence') and len(r.parsed['evidence']) == 760:
+            evidence = r.parsed['evidence']
     try:
-        wall, rss = hosttools.verify_cost(build, ctx.evidence_dir, runs=5 if quick else 9)
-        out['verify_wall_ms'], out['verify_peak_rss_kib'] = wall * 1000.0, rss
-    except hosttools.Missing as e:
-        out['verify_wall_ms'] = out['verify_peak_rss_kib'] = e
+        wall, rss, detail = hosttools.verify_cost(build, os.path.join(ctx.bench_out, 'host'), evidence,
+                                                  runs=5 if quick else 9)
+        out['verify_wall_ms'] = (wall * 1000.0, detail)
+        out['verify_peak_rss_kib'] = (rss, detail)
+    except (hosttools.Missing, OSError, subprocess.SubprocessError, ValueError, KeyError) as e:
+        out['verify_wall_ms'] = out['verify_peak_rss_kib'] = hosttools.Missing(str(e))
     return out
 
 
@@ -199,7 +208,7 @@ def dry_run(a, ctx, planned):
             cmd = run.command()
         else:
             cmd = run.prepare()
-        say('%s [%s]: %s' % (run.name, run.config().get('what', ''), ' '.join(cmd)))
+        say('%s [%s]: %s' % (run.name, run.config().get('what', ''), shlex.join(cmd)))
         if 'shift=0,sleep=off,align=off' not in cmd:
             say('%s: the command line has no -icount shift=0,sleep=off,align=off' % run.name)
             ok = False
@@ -276,7 +285,7 @@ def main(argv):
             else:
                 det[run.name] = True
     fp = measure_footprint(a.build)
-    host = measure_host(a.build, ctx, a.quick)
+    host = measure_host(a.build, ctx, planned, a.quick)
     wall = time.monotonic() - t_start
     doc = document(a, ctx, planned, fp, host, wall, mode, det or None)
     previous = report.load(os.path.join(a.results, 'latest.json'))

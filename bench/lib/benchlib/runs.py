@@ -21,6 +21,7 @@ DONE_RE = r'BENCH-DONE'
 RESULT_RE = re.compile(r'BENCH-RESULT (\S+) (\d+(?:\.\d+)?)(.*)$')
 SKIP_RE = re.compile(r'BENCH-SKIP (\S+) (.*)$')
 INFO_RE = re.compile(r'BENCH-INFO (\S+) (.*)$')
+EVIDENCE_RE = re.compile(r'BENCH-EVIDENCE (\d+) ([0-9a-f]+)$')
 END_RE = r'BENCH-END|BENCH-FAULT|PALISADE-FAULT'
 # Xen with console_timestamps=raw prefixes its lines with the physical counter
 # (CNTPCT_EL0, ticks since reset); dom0's virtual counter starts at dom0's creation.
@@ -351,6 +352,15 @@ def parse_bench(lines):
             out['faults'].append(l)
         if 'BENCH-END' in l:
             out['end'] = True
+        m = EVIDENCE_RE.search(l)
+        if m:
+            ev = out.setdefault('_evidence', {})
+            ev[int(m.group(1))] = bytes.fromhex(m.group(2))
+    if '_evidence' in out:
+        chunks = out.pop('_evidence')
+        data = b''.join(chunks[k] for k in sorted(chunks))
+        if sorted(chunks) == list(range(0, len(data), 32)):
+            out['evidence'] = data
     return out
 
 
