@@ -26,6 +26,7 @@ int cmd_provision(int argc, char **argv);
 int cmd_measure(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_report_show(int argc, char **argv);
+int cmd_run(int argc, char **argv);       /* cmd_run.c: inside the host VM */
 
 /* The table entry of a command, by its full name ("report show"). */
 const struct command *command_find(const char *name);

@@ -22,6 +22,9 @@ const struct command commands[] = {
 	  "[--allow-debug] [--rmr INDEX=HEX ...] [--json] EVIDENCE", cmd_verify },
 	{ "report show", "print every field of an evidence file (unverified)", "[--json] EVIDENCE",
 	  cmd_report_show },
+	{ "run", "launch and run a protected VM through /dev/palisade (host VM only)",
+	  "(--kernel Image [--initrd F] | --elf FILE [--with-dtb]) [--cmdline STR] [--mem SIZE] "
+	  "[--mem-base ADDR] [--vcpus N] [--debug] [--device PATH] [--verbose]", cmd_run },
 	{ "version", "print the tool's version and the OpenSSL it uses", "[--json]", cmd_version },
 	{ NULL, NULL, NULL, NULL },
 };

@@ -1,0 +1,30 @@
+/*
+ * The run loop of `palisade run` once a protected VM has started: one thread per vCPU
+ * (vCPU 0 first, the others when a CPU_ON exit starts them), the pVM's PL011 console
+ * emulated from MMIO exits (run_uart.h) and connected to this process's stdin/stdout,
+ * and an orderly stop on the pVM's power-off or on SIGINT/SIGTERM/SIGHUP.
+ */
+#ifndef PALISADE_RUN_VMM_H
+#define PALISADE_RUN_VMM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum run_end {
+	RUN_END_POWEROFF = 1,   /* the pVM powered off (PSCI SYSTEM_OFF) */
+	RUN_END_RESET,          /* the pVM asked for a reset (not supported: stopped) */
+	RUN_END_SIGNAL,         /* SIGINT, SIGTERM or SIGHUP */
+	RUN_END_ERROR,          /* a VCPU_RUN failed */
+};
+
+struct run_stats {
+	uint64_t exits_mmio, exits_uart, exits_unknown_mmio, cpu_on, cpu_off;
+	int signal;             /* RUN_END_SIGNAL: which */
+	char error[160];        /* RUN_END_ERROR: what */
+};
+
+/* Runs the started VM behind vm_fd until it ends. 'caps' are PALISADE_CAP_*. */
+enum run_end run_vmm(int vm_fd, unsigned vcpus, uint32_t caps, bool verbose,
+		     struct run_stats *stats);
+
+#endif
