@@ -199,6 +199,8 @@ FIGURES = [
            'MEM_LEND + MEM_RECLAIM of 1 page (zeroing, TLB maintenance)'),
     Figure('lend_reclaim_1p_first_insns', I, None, _guest(MICRO, 'lend_reclaim_1p_first_insns'),
            CFG[MICRO], 'the same, first time (splits the host 2 MiB mapping)'),
+    Figure('lend_reclaim_1p_warm_insns', I, None, _guest(MICRO, 'lend_reclaim_1p_warm_insns'), CFG[MICRO],
+           'the same with a neighbour page kept lent (the borrower\'s stage-2 tables stay)'),
     Figure('lend_reclaim_512p_insns', I, None, _guest(MICRO, 'lend_reclaim_512p_insns'), CFG[MICRO],
            'MEM_LEND + MEM_RECLAIM of 512 pages, not 2 MiB aligned'),
     Figure('lend_reclaim_2m_insns', I, 10000, _guest(MICRO, 'lend_reclaim_2m_insns'), CFG[MICRO],

@@ -39,6 +39,9 @@ def parse_args(argv):
     ap.add_argument('--list', action='store_true', help='list the runs and figures, then exit')
     ap.add_argument('--no-setup', action='store_true', help='skip scripts/setup and bench/setup')
     ap.add_argument('--no-build', action='store_true', help='skip the build')
+    ap.add_argument('--update-docs', action='store_true',
+                    help='also write the new table into docs/performance.md (between its '
+                         'bench:table markers)')
     ap.add_argument('--timeout-scale', type=float, default=1.0,
                     help='multiply every run timeout by this factor')
     a = ap.parse_args(argv)
@@ -99,9 +102,15 @@ def xen_info(cache):
 
 
 def git_commit():
+    """HEAD of the tree measured (with -dirty when tracked files differ), or
+    $PALISADE_BENCH_COMMIT for a tree exported without its .git."""
+    if os.environ.get('PALISADE_BENCH_COMMIT'):
+        return os.environ['PALISADE_BENCH_COMMIT']
     try:
         r = subprocess.run(['git', '-C', ROOT, 'rev-parse', '--short', 'HEAD'], capture_output=True,
                            text=True, timeout=10)
+        if r.returncode != 0:
+            return None
         dirty = subprocess.run(['git', '-C', ROOT, 'status', '--porcelain', '--untracked-files=no'],
                                capture_output=True, text=True, timeout=30).stdout.strip()
         return r.stdout.strip() + ('-dirty' if dirty else '')
@@ -147,8 +156,10 @@ def measure_host(build, ctx, planned, quick):
     out = {}
     say('host tools: palisade measure, palisade verify')
     try:
-        mibs, wall, _rss = hosttools.measure_throughput(build, ctx.image, runs=3 if quick else 5)
-        out['measure_mib_per_s'] = (mibs, {'wall_ms': round(wall * 1000.0, 1)})
+        mibs, wall, _rss, note = hosttools.measure_throughput(build, ctx.image, os.path.join(ctx.bench_out, 'host'),
+                                                              runs=3 if quick else 5)
+        out['measure_mib_per_s'] = (mibs, dict({'wall_ms': round(wall * 1000.0, 1)},
+                                               **({'hyp_image': note} if note else {})))
     except (hosttools.Missing, OSError, subprocess.SubprocessError, ValueError) as e:
         out['measure_mib_per_s'] = hosttools.Missing(str(e))
     evidence = None
@@ -231,6 +242,26 @@ def dry_run(a, ctx, planned):
     return 0
 
 
+DOC = os.path.join(ROOT, 'docs', 'performance.md')
+BEGIN, END = '<!-- bench:table:begin -->', '<!-- bench:table:end -->'
+
+
+def update_docs(doc):
+    """Replaces the table between the markers in docs/performance.md."""
+    text = open(DOC).read()
+    i, j = text.find(BEGIN), text.find(END)
+    if i < 0 or j < i:
+        say('docs/performance.md has no %s ... %s markers: not updated' % (BEGIN, END))
+        return
+    head = ('Measured by `bench/run%s` at commit %s on %s (QEMU: %s; kernel %s; %s).\n\n'
+            % ('' if doc['mode'] == 'full' else ' --' + doc['mode'], doc['git'], doc['date'][:10],
+               doc['qemu']['version'], doc['kernel'].get('package'), doc.get('xen')))
+    new = text[:i + len(BEGIN)] + '\n' + head + report.markdown(doc) + text[j:]
+    with open(DOC, 'w') as f:
+        f.write(new)
+    say('updated the table in docs/performance.md')
+
+
 REQUIRED = ['boot_ratio_palisade_host', 'boot_ratio_palisade_pvm', 'boot_ratio_xen', 'boot_ratio_pkvm',
             'null_hvc_insns', 'mmio_exit_insns', 'lend_reclaim_1p_insns', 'lend_reclaim_2m_insns',
             'measure_insns_per_byte', 'attest_insns', 'hyp_reserved_mib', 'tcb_lines']
@@ -296,6 +327,8 @@ def main(argv):
     with open(os.path.join(a.results, 'latest.md'), 'w') as f:
         f.write(report.markdown(doc))
     sys.stdout.write('\n' + text)
+    if a.update_docs:
+        update_docs(doc)
     errors = report.check_schema(doc)
     for e in errors:
         say('schema: ' + e)
