@@ -99,6 +99,7 @@ static void handle_dabt(struct vcpu *v, const struct vcpu_exit *e)
 	 * access goes to the host as an MMIO exit of VCPU_RUN (vcpu_run.c completes it). */
 	if (vm->launch.host_launched && !in_launch_memory(vm, ipa) && mmio_decode(e->esr, ipa, &a)) {
 		v->mmio = a;
+		v->mmio_far = e->far;
 		v->mmio_pending = true;
 		vcpu_run_set_exit(v, VCPU_EXIT_MMIO | (uint64_t)a.size << 8 | (uint64_t)a.write << 12,
 				  ipa, a.write ? reg_read(v, a.reg) : 0);

@@ -23,6 +23,8 @@
 #include "palisade/vm_irq.h"
 #include "palisade/vm_launch.h"
 
+#define PSTATE_I (1ull << 7)
+
 /* The earlier of the host vCPU's (saved) virtual-timer deadline and one slice. */
 static void arm_host_deadline(const struct vcpu *hv)
 {
@@ -31,6 +33,14 @@ static void arm_host_deadline(const struct vcpu *hv)
 	if ((hv->sys.cntv_ctl & 3) == 1 && hv->sys.cntv_cval < t)
 		t = hv->sys.cntv_cval;
 	timer_arm_at(t);
+}
+
+/* An interrupt is pending for the host's vCPU and it would take it (PSTATE.I clear in
+ * the HVC's caller): give it the CPU. A host that calls with interrupts masked (a
+ * bare-metal host) does not want them now, and its pVM must not starve for it. */
+static bool host_can_take_irq(struct vcpu *hv)
+{
+	return !(hv->regs.pstate & PSTATE_I) && vm_irq_pending(hv);
 }
 
 static uint64_t run_until_exit(struct cpu *c, struct vcpu *hv, struct vcpu *v)
@@ -51,7 +61,7 @@ static uint64_t run_until_exit(struct cpu *c, struct vcpu *hv, struct vcpu *v)
 			return VCPU_EXIT_CPU_OFF;
 		if (v->exit_code)
 			return v->exit_code;
-		if (c->need_resched || vm_irq_pending(hv))
+		if (c->need_resched || host_can_take_irq(hv))
 			return v->state == VCPU_BLOCKED ? VCPU_EXIT_HALT : VCPU_EXIT_INTERRUPTED;
 		if (v->state == VCPU_BLOCKED) {
 			if (vm_irq_pending(v)) {
@@ -99,18 +109,26 @@ int64_t hc_vcpu_run(struct hc_ctx *ctx, const uint64_t args[], uint64_t results[
 		return PAL_E_STATE;
 	}
 	v->pcpu = c->index;
-	if (v->mmio_pending) {
-		/* The host served the access: a load gets its value, then the vCPU moves on. */
-		if (!v->mmio.write && v->mmio.reg != 31)
-			v->regs.x[v->mmio.reg] = mmio_load_value(&v->mmio, args[2]);
-		v->regs.pc += 4;
-		v->mmio_pending = false;
-	}
-
 	vm_irq_vcpu_put(hv);
 	arch_vcpu_load(v);
 	vm_irq_vcpu_load(v);
+	if (v->mmio_pending) {
+		/* The host served the access: a load gets its value and the vCPU moves on; or
+		 * there was no device, and it takes an external abort (needs v loaded). */
+		if (args[3] & HC_VCPU_RUN_MMIO_FLAGS_ABORT_MASK) {
+			arch_vcpu_inject_dabt(v, v->mmio_far, v->mmio.write);
+		} else {
+			if (!v->mmio.write && v->mmio.reg != 31)
+				v->regs.x[v->mmio.reg] = mmio_load_value(&v->mmio, args[2]);
+			v->regs.pc += 4;
+		}
+		v->mmio_pending = false;
+	}
+	/* v is this CPU's running vCPU now: its own wake-ups (its timer, IPIs) must not
+	 * look like work for the host. */
+	c->current = v;
 	code = run_until_exit(c, hv, v);
+	c->current = hv;
 	vm_irq_vcpu_put(v);
 	arch_vcpu_fp_save_release(v);
 	arch_vcpu_load(hv);

@@ -68,6 +68,7 @@ struct vcpu {
 	volatile int run_cpu;
 	bool mmio_pending;
 	struct mmio_access mmio;
+	uint64_t mmio_far;              /* its guest virtual address, for an abort */
 	uint64_t exit_code, exit_addr, exit_data;
 	struct vcpu *runq_next;         /* this physical CPU's run queue */
 };

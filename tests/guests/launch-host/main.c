@@ -14,6 +14,7 @@
 #include "palisade/error.h"
 #include "palisade/hypercall_stubs.h"
 #include "guest_console.h"
+#include "launch_lib.h"
 
 #define PVM_MEM_BASE   0x80000000ull
 #define PVM_MEM_SIZE   0x200000ull           /* 2 MiB */
@@ -24,66 +25,15 @@
 #define STAGE2         0x60400000ull         /* a second VM's pages (misuse tests) */
 #define META2          0x60600000ull
 #define HYP_BASE       0x40200000ull
-#define UART_IPA       0x09000000ull
 #define PSCI_SYSTEM_OFF 0x84000008u
 
 extern const uint8_t pvm_elf[], pvm_elf_end[];
 
 static uint8_t page_buf[4096] __attribute__((aligned(8)));
 
-/* Host reads of pages it gave away must fault: the handler records and skips them. */
-static volatile uint64_t sync_count, last_esr;
-
-void guest_exception(uint64_t kind, uint64_t esr, uint64_t far, uint64_t *elr)
-{
-	(void)kind;
-	(void)far;
-	last_esr = esr;
-	sync_count++;
-	*elr += 4;
-}
-
-static bool read_faults(uint64_t addr)
-{
-	uint64_t before = sync_count;
-
-	(void)*(volatile uint64_t *)(uintptr_t)addr;
-	return sync_count != before;
-}
-
-static void copy(void *d, const void *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		((uint8_t *)d)[i] = ((const uint8_t *)s)[i];
-}
-
-static void fill(uint64_t addr, uint8_t v, uint64_t n)
-{
-	for (uint64_t i = 0; i < n; i++)
-		((volatile uint8_t *)(uintptr_t)addr)[i] = v;
-}
-
-static bool all_zero(uint64_t addr, uint64_t n)
-{
-	for (uint64_t i = 0; i < n; i += 8)
-		if (*(volatile uint64_t *)(uintptr_t)(addr + i))
-			return false;
-	return true;
-}
-
 static void check(const char *name, bool ok, const char *why)
 {
 	guest_verdict(name, ok, why);
-}
-
-static void put_hex(const uint8_t *p, unsigned n)
-{
-	static const char h[] = "0123456789abcdef";
-
-	for (unsigned i = 0; i < n; i++) {
-		guest_putc(h[p[i] >> 4]);
-		guest_putc(h[p[i] & 15]);
-	}
 }
 
 /*
@@ -94,110 +44,31 @@ static void put_hex(const uint8_t *p, unsigned n)
  */
 static bool load_elf(uint16_t vm, const struct elf_image *img, const uint8_t *file, uint64_t size)
 {
-	static bool loaded[PVM_PAGES];
+	static bool given[PVM_PAGES];
 	uint64_t page;
 	bool ok = elf_image_next_page(img, img->start, &page);
 
 	while (ok) {
-		uint64_t off = page - PVM_MEM_BASE;
+		uint64_t pa = STAGE + (page - PVM_MEM_BASE);
 
 		if (elf_image_page(img, file, size, page, page_buf) != 0)
 			return false;
-		copy((void *)(uintptr_t)(STAGE + off), page_buf, sizeof(page_buf));
-		if (pal_hc_vm_load(vm, STAGE + off, 1, page, 3) != 0)   /* lent, measured */
+		copy((void *)(uintptr_t)pa, page_buf, sizeof(page_buf));
+		/* lent and measured */
+		if (!load_pages(vm, pa, page, 4096, 3, PVM_MEM_BASE, given))
 			return false;
-		loaded[off >> 12] = true;
 		ok = elf_image_next_page(img, page + 4096, &page);
 	}
-	for (uint64_t i = 0; i < PVM_PAGES;) {
-		uint64_t n = 0;
-
-		while (i + n < PVM_PAGES && !loaded[i + n])
-			n++;
-		if (n && pal_hc_vm_load(vm, STAGE + (i << 12), n, PVM_MEM_BASE + (i << 12), 0) != 0)
-			return false;
-		i += n ? n : 1;
-	}
-	return true;
-}
-
-/* Verdict lines of the pVM are counted in this host's END line. */
-static void relay_line(const char *line)
-{
-	static const char tag[] = "PALISADE-TEST ";
-	unsigned i, n = 0;
-
-	for (i = 0; tag[i]; i++)
-		if (line[i] != tag[i])
-			return;
-	while (line[i + n])
-		n++;
-	if (n >= 5 && line[i + n - 5] == ' ' && line[i + n - 4] == 'P' && line[i + n - 1] == 'S')
-		guest_verdict_relayed(true);
-	else
-		for (unsigned k = i; line[k]; k++)
-			if (line[k] == ' ' && line[k + 1] == 'F' && line[k + 2] == 'A' &&
-			    line[k + 3] == 'I' && line[k + 4] == 'L') {
-				guest_verdict_relayed(false);
-				break;
-			}
-}
-
-/* The pVM's PL011 as the host emulates it: DR collects output, FR says "never full". */
-static uint64_t uart_access(uint64_t addr, bool write, uint64_t data)
-{
-	static char line[256];
-	static unsigned len;
-	uint64_t off = addr - UART_IPA;
-
-	if (write && off == 0x00) {
-		if (data == '\r')
-			return 0;
-		guest_putc((char)data);
-		if (data == '\n') {
-			line[len] = 0;
-			relay_line(line);
-			len = 0;
-		} else if (len < sizeof(line) - 1) {
-			line[len++] = (char)data;
-		}
-		return 0;
-	}
-	if (!write && off == 0x18)
-		return 0x90;   /* TXFE | RXFE */
-	return 0;
+	return load_rest(vm, STAGE, PVM_MEM_BASE, PVM_PAGES, given);
 }
 
 static void run_pvm(uint16_t vm)
 {
-	uint64_t data = 0;
-	unsigned mmio = 0, other = 0;
+	unsigned mmio = run_vcpu0(vm);
 
-	for (;;) {
-		struct pal_hc_vcpu_run_result r;
-		int64_t rc = pal_hc_vcpu_run(vm, 0, data, &r);
-		unsigned reason = r.exit & 0xff;
-
-		data = 0;
-		if (rc != 0) {
-			check("launch_vcpu_run", false, "VCPU_RUN failed");
-			return;
-		}
-		if (reason == 1) {   /* MMIO */
-			mmio++;
-			if (r.addr >= UART_IPA && r.addr < UART_IPA + 0x1000)
-				data = uart_access(r.addr, (r.exit >> 12) & 1, r.data);
-			continue;
-		}
-		if (reason == 6)     /* SHUTDOWN */
-			break;
-		other++;             /* HALT / INTERRUPTED: just run it again */
-	}
-	check("launch_vcpu_run_until_shutdown", mmio > 0, "no console MMIO exits seen");
+	check("launch_vcpu_run_until_shutdown", mmio > 1, "VCPU_RUN failed or no console exits");
 	guest_puts("LAUNCH-HOST exits: mmio ");
 	guest_put_dec(mmio);
-	guest_puts(", other ");
-	guest_put_dec(other);
 	guest_puts("\n");
 }
 
@@ -225,7 +96,7 @@ static void misuse_second_vm(uint16_t first)
 		return;
 	}
 	vm = c.vm_id;
-	check("misuse_run_before_start", pal_hc_vcpu_run(vm, 0, 0, &r) == PAL_E_STATE, "accepted");
+	check("misuse_run_before_start", pal_hc_vcpu_run(vm, 0, 0, 0, &r) == PAL_E_STATE, "accepted");
 	check("misuse_start_before_loading", pal_hc_vm_start(vm, 0) == PAL_E_STATE, "accepted");
 	check("misuse_lend_page_of_other_vm",
 	      pal_hc_vm_load(vm, STAGE, 1, PVM_MEM_BASE, 3) == PAL_E_STATE,
@@ -256,7 +127,7 @@ static void misuse_second_vm(uint16_t first)
 	check("misuse_destroy_twice", pal_hc_vm_destroy(vm) == PAL_E_NOT_FOUND, "accepted");
 	check("misuse_page_back_zeroed_after_destroy",
 	      !read_faults(STAGE2) && all_zero(STAGE2, 4096), "page not back, or not zero");
-	check("misuse_run_after_destroy", pal_hc_vcpu_run(vm, 0, 0, &r) == PAL_E_NOT_FOUND, "accepted");
+	check("misuse_run_after_destroy", pal_hc_vcpu_run(vm, 0, 0, 0, &r) == PAL_E_NOT_FOUND, "accepted");
 	(void)first;
 }
 
@@ -281,7 +152,7 @@ void guest_main(void)
 	vm = c.vm_id;
 	fill(STAGE, 0xee, PVM_MEM_SIZE);   /* stale host data that must not reach the pVM */
 	check("launch_metadata_unreachable", read_faults(META), "the host still reads its metadata");
-	check("launch_run_before_start", pal_hc_vcpu_run(vm, 0, 0, &r) == PAL_E_STATE, "accepted");
+	check("launch_run_before_start", pal_hc_vcpu_run(vm, 0, 0, 0, &r) == PAL_E_STATE, "accepted");
 	ok = load_elf(vm, &img, pvm_elf, size);
 	check("launch_vm_load", ok, "VM_LOAD failed");
 	check("launch_host_cannot_read_loaded", read_faults(STAGE) && read_faults(STAGE + PVM_MEM_SIZE - 4096),
@@ -295,7 +166,7 @@ void guest_main(void)
 	check("launch_load_after_start", pal_hc_vm_load(vm, STAGE2, 1, PVM_MEM_BASE, 1) == PAL_E_STATE,
 	      "content added after VM_START");
 	check("launch_start_twice", pal_hc_vm_start(vm, 0) == PAL_E_STATE, "accepted");
-	check("launch_run_bad_vcpu", pal_hc_vcpu_run(vm, 1, 0, &r) == PAL_E_NOT_FOUND, "accepted");
+	check("launch_run_bad_vcpu", pal_hc_vcpu_run(vm, 1, 0, 0, &r) == PAL_E_NOT_FOUND, "accepted");
 	check("launch_attest_from_host_refused", pal_hc_attest((uint64_t)(uintptr_t)page_buf, 4096, NULL) ==
 	      PAL_E_DENIED, "the host got a report");
 
