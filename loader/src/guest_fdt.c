@@ -234,5 +234,9 @@ int guest_fdt_build(const struct guest_fdt_config *cfg, void *buf, size_t size,
 	rc = fdt_check_full(buf, fdt_totalsize(buf));
 	if (rc)
 		FAIL(PAL_E_INVALID, "guest fdt: result fails fdt_check_full: %s", fdt_strerror(rc));
+	/* The sequential writer kept its strings at the end of the buffer until fdt_finish
+	 * moved them: clear what is left, so nothing but the tree is in the buffer (a VM's
+	 * unmeasured memory must read as zero). */
+	memset((char *)buf + fdt_totalsize(buf), 0, size - fdt_totalsize(buf));
 	return 0;
 }
