@@ -78,6 +78,9 @@ def markdown(doc):
         value = fmt(f['value']) if f['value'] is not None else 'null'
         out.append('| `%s` | %s | %s | %s | %s | %s |' % (name, value, f['unit'], target, met,
                                                          f.get('config', '')))
+    notes = ['- `%s`: %s' % (name, f['note']) for name, f in doc['figures'].items() if f.get('note')]
+    if notes:
+        out += ['', 'Null figures:', ''] + notes
     return '\n'.join(out) + '\n'
 
 
