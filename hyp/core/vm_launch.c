@@ -23,6 +23,7 @@
 #include "palisade/mem_s2.h"
 #include "palisade/panic.h"
 #include "palisade/sched.h"
+#include "palisade/timer.h"
 #include "palisade/report.h"
 #include "palisade/vm.h"
 #include "palisade/vm_irq.h"
@@ -163,6 +164,8 @@ int64_t hc_vm_load(struct hc_ctx *ctx, const uint64_t args[], uint64_t results[3
 		spin_unlock(&pvm_transition_lock);
 	}
 	if (!rc) {
+		uint64_t t0 = timer_now();
+
 		for (uint64_t i = 0; i < pages; i++) {
 			void *page = (void *)(uintptr_t)(ipa + (i << PAGE_SHIFT));
 
@@ -174,6 +177,10 @@ int64_t hc_vm_load(struct hc_ctx *ctx, const uint64_t args[], uint64_t results[3
 				panic("VM %u: measuring a loaded page failed (%d)", vm->id, rc);
 		}
 		vm->launch.pages_given += pages;
+		if (measure) {
+			vm->launch.pages_measured += pages;
+			vm->launch.measure_ticks += timer_now() - t0;
+		}
 	}
 	spin_unlock(&vm->launch_lock);
 	return rc;
@@ -215,7 +222,9 @@ void vm_launch_log_measurement(const struct vm *vm)
 
 	for (unsigned i = 0; i < LM_DIGEST_LEN; i++)
 		fmt_snprintf(hex + 2 * i, 3, "%02x", vm->launch.lm.value[i]);
-	log_printf("PALISADE: VM %u launch measurement %s\n", vm->id, hex);
+	log_printf("PALISADE: VM %u launch measurement %s (%llu pages measured in %llu us)\n",
+		   vm->id, hex, (unsigned long long)vm->launch.pages_measured,
+		   (unsigned long long)(vm->launch.measure_ticks * 1000000 / timer_freq()));
 }
 
 /* The host may receive 48 bytes at out: 8-byte aligned, in one page of RAM it can use. */

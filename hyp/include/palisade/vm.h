@@ -42,6 +42,8 @@ struct vm_launch {
 	uint32_t policy;                /* ATTEST_POLICY_* */
 	uint64_t mem_base, mem_size;
 	uint64_t pages_given;           /* pages of [mem_base, +mem_size) mapped so far */
+	uint64_t pages_measured;        /* LOAD_PAGE records */
+	uint64_t measure_ticks;         /* counter ticks spent hashing them (a cost figure) */
 	paddr_t meta_pa;
 	uint64_t meta_pages;
 	struct page_pool meta_pool;     /* stage-2 tables; empty for boot-manifest VMs */
