@@ -57,6 +57,7 @@
  */
 #define PAL_HC_VERSION          0xC6000000u
 #define PAL_HC_CALLER_ID        0xC6000001u
+#define PAL_HC_MEM_QUERY        0xC6000106u
 #define PAL_HC_VM_CREATE        0xC6000200u
 #define PAL_HC_VM_LOAD          0xC6000201u
 #define PAL_HC_VM_SET_BOOT      0xC6000202u
@@ -100,7 +101,7 @@ MODULE_PARM_DESC(test_physmap, "TESTS ONLY: let CAP_SYS_RAWIO map pages the driv
 /* Module-wide counters (debugfs "stats"). */
 static atomic64_t st_vms_created, st_vms_destroyed, st_vms_live;
 static atomic64_t st_pages_held, st_pages_allocated, st_pages_freed, st_pages_leaked;
-static atomic64_t st_pages_checked, st_pages_nonzero;
+static atomic64_t st_pages_checked, st_pages_nonzero, st_pages_quarantined;
 static atomic64_t st_exits, st_exits_mmio, st_exits_halt, st_exits_interrupted;
 static atomic64_t st_run_eintr;
 
@@ -181,10 +182,40 @@ static void pal_clean_dcache(void *addr, size_t len)
 	dsb(sy);
 }
 
+/*
+ * Before a page the hypervisor gave back goes to Linux: is it really the host's again,
+ * mapped read/write in its stage 2 (MEM_QUERY: owned by VM 1, perms RW)? A page that is
+ * not would take an external abort on the kernel's first access, so it is kept out of
+ * Linux for good (counted as quarantined) instead.
+ */
+static bool pal_block_is_hosts(struct page *page, unsigned int order)
+{
+	struct arm_smccc_res res;
+	u64 n = 1ull << order;
+
+	for (u64 i = 0; i < n; i++) {
+		phys_addr_t pa = page_to_phys(page + i);
+
+		if (pal_hvc(PAL_HC_MEM_QUERY, pa, 0, 0, 0, 0, 0, &res) != PAL_OK ||
+		    (res.a2 & 0xffff) != 1 || (res.a3 & 3) != 3) {
+			pr_err_ratelimited("palisade: page 0x%llx came back without host access "
+					   "(state 0x%lx parties 0x%lx perms 0x%lx): quarantined\n",
+					   (u64)pa, res.a1, res.a2, res.a3);
+			return false;
+		}
+	}
+	return true;
+}
+
 static void pal_free_block(struct page *page, unsigned int order)
 {
 	u64 n = 1ull << order;
 
+	if (!pal_block_is_hosts(page, order)) {
+		atomic64_sub(n, &st_pages_held);
+		atomic64_add(n, &st_pages_quarantined);
+		return;
+	}
 	if (check_zero) {
 		for (u64 i = 0; i < n; i++) {
 			void *va = page_address(page + i);
@@ -794,8 +825,9 @@ static int pal_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "pages_held %lld\npages_allocated %lld\npages_freed %lld\npages_leaked %lld\n",
 		   atomic64_read(&st_pages_held), atomic64_read(&st_pages_allocated),
 		   atomic64_read(&st_pages_freed), atomic64_read(&st_pages_leaked));
-	seq_printf(m, "pages_checked_zero %lld\npages_nonzero %lld\n",
-		   atomic64_read(&st_pages_checked), atomic64_read(&st_pages_nonzero));
+	seq_printf(m, "pages_checked_zero %lld\npages_nonzero %lld\npages_quarantined %lld\n",
+		   atomic64_read(&st_pages_checked), atomic64_read(&st_pages_nonzero),
+		   atomic64_read(&st_pages_quarantined));
 	seq_printf(m, "exits %lld\nexits_mmio %lld\nexits_halt %lld\nexits_interrupted %lld\nrun_eintr %lld\n",
 		   atomic64_read(&st_exits), atomic64_read(&st_exits_mmio),
 		   atomic64_read(&st_exits_halt), atomic64_read(&st_exits_interrupted),

@@ -166,6 +166,9 @@ if [ "$mode" = linux ]; then
 	awk -v a="$t1" -v b="$t2" 'BEGIN { printf "  | palisade run to the pVM'"'"'s ready line: %.1f s\n", b - a }'
 fi
 
+[ "$(dstat pages_quarantined)" = 0 ]
+verdict run_pages_come_back_mapped $? "$(dstat pages_quarantined) page(s) came back from VM_DESTROY without host access (see dmesg)"
+dmesg | grep 'quarantined' | head -3 | sed 's/^/  | /'
 [ "$(dstat vms_live)" = 0 ] && [ "$(dstat pages_held)" = 0 ] && [ "$(dstat pages_nonzero)" = 0 ] &&
 	[ "$(dstat pages_leaked)" = 0 ]
 verdict run_driver_holds_nothing_at_end $? "$(tr '\n' ' ' < /sys/kernel/debug/palisade/stats)"
