@@ -73,9 +73,9 @@ __asm__(".section .rodata\n.balign 4\n"
 	"g_uart:\n"
 	"  movz x1, #0x0900, lsl #16\n"
 	"  mov w2, #0x4f\n"
-	"  strb w2, [x1]\n"            /* MMIO write 'O' */
+	"  str w2, [x1]\n"             /* MMIO write 'O' (32-bit, as pvm-attest's console) */
 	"  ldr w3, [x1, #0x18]\n"      /* MMIO read: the host answers */
-	"  strb w3, [x1]\n"            /* writes back what it read */
+	"  str w3, [x1]\n"             /* writes back what it read */
 	"  movz x0, #0x0008\n"
 	"  movk x0, #0x8400, lsl #16\n"
 	"  hvc #0\n"                   /* PSCI SYSTEM_OFF */
@@ -468,7 +468,7 @@ static int misuse(void)
 	memset(&r, 0, sizeof(r));
 	rc = run_bounded(vm, &r, 10);
 	verdict("drv_run_mmio_write_exit", rc == 0 && r.reason == PALISADE_EXIT_MMIO &&
-		r.addr == 0x09000000 && r.mmio_write && r.mmio_size == 1 && r.data == 'O',
+		r.addr == 0x09000000 && r.mmio_write && r.mmio_size == 4 && r.data == 'O',
 		"rc %d reason %u addr 0x%llx write %u size %u data 0x%llx", rc, r.reason,
 		(unsigned long long)r.addr, r.mmio_write, r.mmio_size, (unsigned long long)r.data);
 	rc = run_bounded(vm, &r, 10);
@@ -476,10 +476,10 @@ static int misuse(void)
 		r.addr == 0x09000018 && !r.mmio_write && r.mmio_size == 4,
 		"rc %d reason %u addr 0x%llx write %u size %u", rc, r.reason,
 		(unsigned long long)r.addr, r.mmio_write, r.mmio_size);
-	r.mmio_data = 0x14b;            /* the load gets this; the guest stores its low byte */
+	r.mmio_data = 0x14b;            /* the load gets this; the guest stores it back */
 	rc = run_bounded(vm, &r, 10);
 	verdict("drv_run_mmio_read_value_reaches_guest", rc == 0 &&
-		r.reason == PALISADE_EXIT_MMIO && r.mmio_write && r.data == 0x4b,
+		r.reason == PALISADE_EXIT_MMIO && r.mmio_write && r.data == 0x14b,
 		"rc %d reason %u data 0x%llx", rc, r.reason, (unsigned long long)r.data);
 	r.mmio_data = 0;
 	rc = run_bounded(vm, &r, 10);
