@@ -372,6 +372,54 @@ static void bench_launch(const void *dtb)
 		bench_skip("vm_destroy", "VM_DESTROY failed", rc);
 }
 
+/* VM_CREATE of a 1 GiB pVM with n metadata pages, destroyed at once: 0, or the status. */
+static int64_t try_create(uint64_t n)
+{
+	struct pal_hc_vm_create_result cr;
+	int64_t rc = pal_hc_vm_create(1, PVM_BASE, 1ul << 30, META_PA, n, &cr);
+
+	return rc ? rc : pal_hc_vm_destroy(cr.vm_id);
+}
+
+/* The metadata a pVM needs per GiB of its memory: the fewest pages VM_CREATE accepts for
+ * a 1 GiB VM. The ABI's rule (8 + size / 2 MiB + size / 1 GiB) is tried first; if the
+ * hypervisor answers otherwise, bisection finds the real minimum. */
+static void bench_metadata(void)
+{
+	const char *name = "pvm_metadata_pages_per_gib";
+	uint64_t lo = 1, hi = 2048;       /* 8 MiB below LEND_PA, free host memory */
+	uint64_t rule = 8 + 512 + 1;
+	int64_t rc = try_create(hi);
+
+	if (rc) {
+		bench_skip(name, why(rc), rc);
+		return;
+	}
+	uint64_t t0 = rt_now();
+
+	rc = try_create(rule);
+	bench_result_once("vm_create_destroy_1g_insns", rt_now() - t0);
+	if (rc == 0 && try_create(rule - 1) == PAL_E_NO_MEMORY) {
+		bench_result_once(name, rule);
+		return;
+	}
+	while (lo < hi) {
+		uint64_t mid = (lo + hi) / 2;
+
+		rc = try_create(mid);
+		if (rc == 0)
+			hi = mid;
+		else if (rc == PAL_E_NO_MEMORY)
+			lo = mid + 1;
+		else
+			break;
+	}
+	if (rc && rc != PAL_E_NO_MEMORY)
+		bench_skip(name, "VM_CREATE or VM_DESTROY failed", rc);
+	else
+		bench_result_once(name, hi);
+}
+
 /* ------------------------------------------------------------------ main */
 
 void bench_main(uint64_t cpu, uint64_t x0, uint64_t entry_ticks)
@@ -402,6 +450,7 @@ void bench_main(uint64_t cpu, uint64_t x0, uint64_t entry_ticks)
 	bench_memory();
 	bench_ipi();
 	bench_measure_load();
+	bench_metadata();
 	bench_launch((const void *)x0);
 	bench_end();
 	rt_system_off();

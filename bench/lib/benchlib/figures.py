@@ -136,9 +136,22 @@ def _reserved_mib(d):
     return d.linux(HOST2, 'reserved_kib') / 1024.0
 
 
-def _metadata_mib_per_gib(d):
+def _ownership_mib_per_gib(d):
     kib, ram = d.linux(HOST2, 'ownership_kib'), d.linux(HOST2, 'ram_mib')
     return kib / 1024.0 / (ram / 1024.0), {'ownership_table_kib': kib, 'ram_mib': ram}
+
+
+def _pvm_metadata_mib_per_gib(d):
+    pages, detail = d.guest(MICRO, 'pvm_metadata_pages_per_gib')
+    return pages * 4096 / float(1 << 20), dict(detail, pages=int(pages))
+
+
+def _metadata_mib_per_gib(d):
+    """Per GiB of a pVM's memory: its pages' entries in the ownership table and the
+    stage-2 metadata VM_CREATE takes from the host."""
+    own, _ = _ownership_mib_per_gib(d)
+    s2, _ = _pvm_metadata_mib_per_gib(d)
+    return own + s2, {'ownership_mib_per_gib': round(own, 3), 'pvm_metadata_mib_per_gib': round(s2, 3)}
 
 
 def _host(key):
@@ -211,6 +224,8 @@ FIGURES = [
            'VM_LOAD with measure of a 32 MiB image, per byte'),
     Figure('launch_linux_pvm_insns', I, None, _guest(MICRO, 'launch_linux_pvm_insns'), CFG[MICRO],
            'VM_CREATE .. first instruction of a Linux pVM (kernel measured)'),
+    Figure('vm_create_destroy_1g_insns', I, None, _guest(MICRO, 'vm_create_destroy_1g_insns'), CFG[MICRO],
+           'VM_CREATE + VM_DESTROY of an empty 1 GiB pVM'),
     Figure('attest_insns', I, 15000000, _guest(PVMB, 'attest_insns'), CFG[PVMB],
            'ATTEST: signed report (ECDSA P-384)'),
     Figure('measure_extend_insns', I, None, _guest(PVMB, 'measure_extend_insns'), CFG[PVMB],
@@ -233,8 +248,12 @@ FIGURES = [
     Figure('hyp_boot_ms', 'ms', None, _hyp_boot_ms, CFG[MICRO],
            'reset to the host VM\'s first instruction (boot stage, hypervisor, VMs built)'),
     Figure('hyp_reserved_mib', 'MiB', 8, _reserved_mib, CFG[HOST2], 'RAM reserved at boot (banner)'),
-    Figure('metadata_mib_per_gib', 'MiB/GiB', 2, _metadata_mib_per_gib, CFG[HOST2],
-           'ownership table per GiB of RAM'),
+    Figure('ownership_mib_per_gib', 'MiB/GiB', None, _ownership_mib_per_gib, CFG[HOST2],
+           'ownership table per GiB of RAM (boot log)'),
+    Figure('pvm_metadata_mib_per_gib', 'MiB/GiB', None, _pvm_metadata_mib_per_gib, CFG[MICRO],
+           'metadata pages VM_CREATE needs at least, per GiB of pVM memory'),
+    Figure('metadata_mib_per_gib', 'MiB/GiB', 2, _metadata_mib_per_gib, CFG[MICRO],
+           'all metadata per GiB of pVM memory: ownership table + stage-2 metadata'),
     Figure('tcb_lines', 'lines', 10000, _fp('tcb_lines'), 'scripts/tcb-lines', 'EL2 code lines'),
 ]
 
