@@ -357,7 +357,7 @@ static void bench_launch(const void *dtb)
 	}
 	if (!rc) {
 		step = "VCPU_RUN";
-		rc = pal_hc_vcpu_run(cr.vm_id, 0, 0, &run);
+		rc = pal_hc_vcpu_run(cr.vm_id, 0, 0, 0, &run);
 	}
 	uint64_t t = rt_now() - t0;
 
