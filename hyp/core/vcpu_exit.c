@@ -14,6 +14,7 @@
 #include "palisade/mem_s2.h"
 #include "palisade/sched.h"
 #include "palisade/vcpu_exit.h"
+#include "palisade/stage2.h"
 #include "palisade/vm.h"
 #include "palisade/vm_irq.h"
 #include "palisade/vm_launch.h"
@@ -68,6 +69,35 @@ static uint64_t fault_ipa(const struct vcpu_exit *e)
 	return ((e->hpfar >> 4) << 12) | (e->far & 0xfff);
 }
 
+/*
+ * A stage-2 fault on RAM that is mapped by the time we hold the VM's lock was taken in
+ * the window of a block split (break-before-make: stage2.h) or another remap on another
+ * CPU: the access is retried, not punished. Only what is still unmapped (or mapped
+ * without the permission) is a real fault.
+ */
+static bool in_launch_memory(const struct vm *vm, uint64_t ipa);
+
+/* Could ipa be the VM's RAM (worth a look in its stage-2)? Its devices never are. */
+static bool may_be_memory(const struct vm *vm, uint64_t ipa)
+{
+	if (vm->is_host)
+		return is_ram(ipa);
+	if (vm->launch.host_launched)
+		return in_launch_memory(vm, ipa);
+	return ipa >= 0x40000000ull;   /* guests' devices sit below 1 GiB (guest_fdt.h) */
+}
+
+static bool fault_was_transient(struct vm *vm, uint64_t ipa, bool write, bool exec)
+{
+	unsigned prot = 0;
+	int rc;
+
+	spin_lock(&vm->lock);
+	rc = s2_lookup(&vm->s2, ipa_init(ipa), NULL, &prot, NULL);
+	spin_unlock(&vm->lock);
+	return rc == PAL_OK && (prot & (exec ? S2_X : write ? S2_W : S2_R));
+}
+
 static bool in_launch_memory(const struct vm *vm, uint64_t ipa)
 {
 	return ipa >= vm->launch.mem_base && ipa - vm->launch.mem_base < vm->launch.mem_size;
@@ -95,6 +125,8 @@ static void handle_dabt(struct vcpu *v, const struct vcpu_exit *e)
 		v->regs.pc += 4;
 		return;
 	}
+	if (may_be_memory(vm, ipa) && fault_was_transient(vm, ipa, (e->esr >> 6) & 1, false))
+		return;
 	/* A host-launched VM's devices outside its RAM are the host's to emulate: the
 	 * access goes to the host as an MMIO exit of VCPU_RUN (vcpu_run.c completes it). */
 	if (vm->launch.host_launched && !in_launch_memory(vm, ipa) && mmio_decode(e->esr, ipa, &a)) {
@@ -177,6 +209,8 @@ void vcpu_handle_exit(struct vcpu *v, const struct vcpu_exit *e)
 	case EC_IABT_LOW: {
 		uint64_t ipa = fault_ipa(e);
 
+		if (may_be_memory(v->vm, ipa) && fault_was_transient(v->vm, ipa, false, true))
+			break;
 		if (v->vm->is_host && is_ram(ipa))
 			mem_s2_report_host_fault(ipa, false, true);
 		arch_vcpu_inject_iabt(v, e->far);

@@ -36,12 +36,31 @@ void fill(uint64_t addr, uint8_t v, uint64_t n)
 		((volatile uint8_t *)(uintptr_t)addr)[i] = v;
 }
 
+/* Every page writable (no fault): writes a word into each and reads it back. */
+bool all_writable(uint64_t addr, uint64_t n)
+{
+	uint64_t before = sync_count;
+
+	for (uint64_t i = 0; i < n; i += 4096) {
+		volatile uint64_t *p = (volatile uint64_t *)(uintptr_t)(addr + i);
+
+		*p = 0x5a5a5a5a5a5a5a5aull;
+		if (*p != 0x5a5a5a5a5a5a5a5aull)
+			return false;
+		*p = 0;
+	}
+	return sync_count == before;
+}
+
+/* Every byte readable (no fault) and zero. */
 bool all_zero(uint64_t addr, uint64_t n)
 {
+	uint64_t before = sync_count;
+
 	for (uint64_t i = 0; i < n; i += 8)
 		if (*(volatile uint64_t *)(uintptr_t)(addr + i))
 			return false;
-	return true;
+	return sync_count == before;
 }
 
 void put_hex(const uint8_t *p, unsigned n)

@@ -105,6 +105,8 @@ void guest_main(void)
 	check("linux_pvm_destroy", pal_hc_vm_destroy(vm) == 0, "VM_DESTROY failed");
 	check("linux_pvm_memory_back_and_zero",
 	      !read_faults(STAGE) && all_zero(STAGE, PVM_MEM_SIZE), "pages not back, or not zero");
+	check("linux_pvm_memory_writable_again", all_writable(STAGE, PVM_MEM_SIZE),
+	      "a returned page is not writable by the host");
 out:
 	guest_verdict_end();
 	register uint64_t x0 __asm__("x0") = PSCI_SYSTEM_OFF;

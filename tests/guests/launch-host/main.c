@@ -178,6 +178,9 @@ void guest_main(void)
 	check("launch_memory_back_and_zero",
 	      !read_faults(STAGE) && all_zero(STAGE, PVM_MEM_SIZE) && all_zero(META, META_PAGES << 12),
 	      "pages not returned, or not zeroed");
+	check("launch_memory_writable_again",
+	      all_writable(STAGE, PVM_MEM_SIZE) && all_writable(META, META_PAGES << 12),
+	      "a returned page is not writable by the host (the page the pVM shared included)");
 	check("launch_destroy_twice", pal_hc_vm_destroy(vm) == PAL_E_NOT_FOUND, "accepted");
 out:
 	guest_verdict_end();
