@@ -212,6 +212,8 @@ static void build_guest(const struct manifest_vm *mv)
 	if (rc)
 		panic("%s: device tree: %s", mv->node, err);
 
+	/* It starts with its MMU and caches off: everything written here goes to memory. */
+	arch_clean_dcache_poc(pa_addr(mv->mem_pa), mv->mem_size);
 	if (mv->is_protected)
 		measure_guest(vm, mv, &layout);
 

@@ -176,6 +176,9 @@ int64_t hc_vm_load(struct hc_ctx *ctx, const uint64_t args[], uint64_t results[3
 			if (rc)
 				panic("VM %u: measuring a loaded page failed (%d)", vm->id, rc);
 		}
+		/* The VM starts with its MMU (and so its caches) off: what the host wrote and
+		 * the zeroes written here must be in memory, not only in a cache. */
+		arch_clean_dcache_poc(ipa, pages << PAGE_SHIFT);
 		vm->launch.pages_given += pages;
 		if (measure) {
 			vm->launch.pages_measured += pages;

@@ -28,6 +28,20 @@ static inline uint64_t arch_mpidr_affinity(void)
 static inline uint64_t arch_counter(void) { isb(); return read_sysreg(cntpct_el0); }
 static inline uint64_t arch_counter_freq(void) { return read_sysreg(cntfrq_el0); }
 
+/*
+ * Cleans [va, va + size) to the point of coherency, so an observer with caches off (a
+ * guest starting with its MMU off) sees what EL2 or the host wrote. The line size comes
+ * from CTR_EL0.DminLine.
+ */
+static inline void arch_clean_dcache_poc(uint64_t va, uint64_t size)
+{
+	uint64_t line = 4ull << ((read_sysreg(ctr_el0) >> 16) & 0xf);
+
+	for (uint64_t a = va & ~(line - 1); a < va + size; a += line)
+		__asm__ volatile("dc cvac, %0" : : "r"(a) : "memory");
+	__asm__ volatile("dsb ish" ::: "memory");
+}
+
 static inline void arch_irq_mask_all(void) { __asm__ volatile("msr daifset, #0xf" ::: "memory"); }
 
 /* Park this CPU for good: interrupts masked, low-power wait. Used after a fatal error. */
