@@ -1,10 +1,12 @@
 /*
  * Boot: from QEMU's entry on CPU 0 to a running hypervisor on every CPU.
  *
- *   entry.S (VHE on, vectors, stack) -> boot_main:
- *     early console -> CPU features -> device tree -> command line -> reserved memory
- *     and page pool -> stage-1 tables, MMU on -> crypto self-test -> secondaries via
- *     PSCI CPU_ON -> banner -> self-tests or the configured work.
+ *   boot stage (loader/boot: measures this image, derives its keys) -> entry.S (VHE on,
+ *   vectors, stack) -> boot_main:
+ *     boot handoff taken, secrets page zeroed -> early console -> CPU features ->
+ *     device tree -> command line -> reserved memory and page pool -> stage-1 tables,
+ *     MMU on -> crypto self-test -> attestation key -> secondaries via PSCI CPU_ON ->
+ *     banner -> self-tests or the configured work.
  *   secondary_entry (entry.S, MMU on with the boot CPU's tables) -> secondary_main.
  */
 #include <stddef.h>
@@ -13,6 +15,7 @@
 #include "arch/cpu.h"
 #include "arch/psci.h"
 #include "palisade/boot.h"
+#include "palisade/boot_identity.h"
 #include "palisade/cpu.h"
 #include "palisade/crypto.h"
 #include "palisade/irq.h"
@@ -68,6 +71,9 @@ static void build_address_space(uint64_t res_base, uint64_t res_end)
 	uint64_t data = (uint64_t)(uintptr_t)__rodata_end;
 	uint64_t end = (uint64_t)(uintptr_t)__hyp_end;
 
+	/* Below the image: the boot secrets page and the boot stage, zeroed (setup_memory);
+	 * mapped so the self-test can check that they stay zero. */
+	map_or_panic(res_base, text - res_base, MMU_R | MMU_W, "boot memory");
 	map_or_panic(text, rodata - text, MMU_R | MMU_X, "text");
 	map_or_panic(rodata, data - rodata, MMU_R, "rodata");
 	map_or_panic(data, end - data, MMU_R | MMU_W, "data");
@@ -94,6 +100,13 @@ static void build_address_space(uint64_t res_base, uint64_t res_end)
 		     MMU_R | MMU_W | MMU_DEVICE, "GIC redistributors");
 }
 
+static uint32_t fdt_be32(uint64_t addr)
+{
+	const volatile uint8_t *p = (const volatile uint8_t *)(uintptr_t)addr;
+
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
 static void setup_memory(uint64_t dtb)
 {
 	uint64_t res_base = platform_hyp_reserved_base();
@@ -102,14 +115,24 @@ static void setup_memory(uint64_t dtb)
 	uint64_t pool_base = (uint64_t)(uintptr_t)__hyp_end;
 	uint64_t pool_pages = (res_end - pool_base) >> PAGE_SHIFT;
 
+	uint64_t text = (uint64_t)(uintptr_t)__hyp_start;
+	uint64_t dtb_size = fdt_be32(dtb + 4);
+
 	if (!ram_region_containing(res_base, res_size))
 		panic("reserved region 0x%llx+0x%llx is not inside RAM",
 		      (unsigned long long)res_base, (unsigned long long)res_size);
-	if (pool_base >= res_end || pool_pages > POOL_MAX_PAGES)
+	if (text < res_base || (text & PAGE_MASK) || pool_base >= res_end ||
+	    pool_pages > POOL_MAX_PAGES)
 		panic("image does not fit its reserved region");
 	/* The page pool must not hold the DTB QEMU gave us: we still read it. */
 	if (dtb < res_end && dtb + DTB_MAX_SIZE > pool_base)
 		panic("device tree at 0x%llx overlaps the page pool", (unsigned long long)dtb);
+	if (dtb < res_end && dtb + dtb_size > res_base)
+		panic("device tree at 0x%llx+0x%llx overlaps the reserved region",
+		      (unsigned long long)dtb, (unsigned long long)dtb_size);
+	/* The boot stage is done and boot_identity has what it needs: nothing of the stage
+	 * (code, data, stack) or of the secrets page survives below the image. */
+	crypto_wipe((void *)(uintptr_t)res_base, text - res_base);
 	if (page_pool_init(&hyp_pool, pool_base, pool_pages, pool_bitmap))
 		panic("page pool init failed");
 	if (mmu_init(&hyp_pool))
@@ -152,11 +175,14 @@ static __attribute__((noreturn)) void run_deliberate_fault(enum selftest_mode mo
 		wfi();
 }
 
-void boot_main(uint64_t dtb)
+void boot_main(uint64_t dtb, uint64_t handoff)
 {
 	char err[128];
 	const char *missing;
 
+	/* Before anything can fail: take the boot stage's handoff (x1) and zero the page
+	 * that held the UDS and the CDI. */
+	boot_identity_receive(handoff);
 	cpus[0].index = 0;
 	arch_set_this_cpu(&cpus[0]);
 	platform_console_init(platform_early_console_base());
@@ -203,6 +229,7 @@ void boot_main(uint64_t dtb)
 		log_printf("PALISADE-TEST crypto_kat FAIL %s\n", failed);
 		psci_system_off();
 	}
+	boot_identity_init();
 
 	start_secondaries();
 	log_printf("Palisade %s: %u of %u CPUs online, RAM %llu MiB in %u region(s), "

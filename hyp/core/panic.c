@@ -6,6 +6,7 @@
  */
 #include <stdarg.h>
 #include "arch/cpu.h"
+#include "palisade/boot_identity.h"
 #include "palisade/cpu.h"
 #include "palisade/format.h"
 #include "palisade/log.h"
@@ -17,6 +18,8 @@ void panic(const char *fmt, ...)
 	struct cpu *c = arch_this_cpu();
 	va_list ap;
 
+	/* A hypervisor that hit an internal error no longer attests: the key goes first. */
+	boot_identity_wipe();
 	va_start(ap, fmt);
 	fmt_vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);

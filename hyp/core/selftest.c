@@ -8,6 +8,7 @@
 #include <string.h>
 #include "arch/cpu.h"
 #include "palisade/boot.h"
+#include "palisade/boot_identity.h"
 #include "palisade/cpu.h"
 #include "palisade/crypto.h"
 #include "palisade/log.h"
@@ -211,6 +212,53 @@ static const char *check_hypercall_dispatch(void)
 	return NULL;
 }
 
+/* Below the image, the UDS page and the boot stage's memory read zero after boot. */
+static const char *check_boot_secrets_erased(void)
+{
+	const volatile uint64_t *p = (const volatile uint64_t *)(uintptr_t)platform_hyp_reserved_base();
+	const volatile uint64_t *end = (const volatile uint64_t *)(uintptr_t)__hyp_start;
+	const volatile uint64_t *page = (const volatile uint64_t *)(uintptr_t)platform_boot_secrets_page();
+
+	if (!page || (uintptr_t)page < (uintptr_t)p || (uintptr_t)page >= (uintptr_t)end)
+		return "no boot secrets page below the image";
+	if (mmu_lookup((uintptr_t)page) != (MMU_R | MMU_W))
+		return "boot secrets page not mapped RW- at EL2";
+	for (; p < end; p++)
+		if (*p)
+			return (uintptr_t)p < (uintptr_t)page + PAGE_SIZE ?
+				"the UDS page is not zero" : "the boot stage's memory is not zero";
+	return NULL;
+}
+
+/*
+ * The attestation key signs, and its signature verifies under the public key in the
+ * endorsement; a changed digest does not. Without a key, signing must fail cleanly.
+ */
+static const char *check_attestation_key(void)
+{
+	uint8_t digest[CRYPTO_SHA384_LEN], sig[CRYPTO_P384_SIG_LEN];
+	const uint8_t *e = boot_identity_endorsement();
+
+	memset(sig, 0x5a, sizeof(sig));
+	crypto_sha384("palisade attestation self-test", 30, digest);
+	if (!boot_identity_available()) {
+		if (e || boot_identity_sign(digest, sig) != PAL_E_STATE || sig[0] || sig[95])
+			return "signing without an attestation key did not fail cleanly";
+		return NULL;
+	}
+	if (!e || !boot_identity_hm())
+		return "no endorsement or measurement with a ready key";
+	if (boot_identity_sign(digest, sig) != PAL_OK)
+		return "signing failed";
+	/* Endorsement offset 64: the attestation public key (docs/attestation.md section 3). */
+	if (crypto_p384_verify(e + 64, digest, sig) != PAL_OK)
+		return "signature does not verify under the endorsed key";
+	digest[0] ^= 1;
+	if (crypto_p384_verify(e + 64, digest, sig) == PAL_OK)
+		return "signature verifies for another digest";
+	return NULL;
+}
+
 unsigned selftest_run(void)
 {
 	static char cpu_fail[96];
@@ -243,6 +291,8 @@ unsigned selftest_run(void)
 
 	const char *kat = NULL;
 	verdict("crypto_kat", crypto_selftest(&kat) == 0 ? NULL : kat);
+	verdict("boot_secrets_erased", check_boot_secrets_erased());
+	verdict("attestation_key", check_attestation_key());
 
 	log_printf("PALISADE-TEST-END passed=%u failed=%u\n", passed, failed);
 	return failed;

@@ -22,8 +22,20 @@ uint64_t platform_boot_cpu_mpidr(void);
 /* The boot device tree's address, given what the boot loader left in x0 (0 if none). */
 uint64_t platform_boot_dtb(uint64_t x0);
 
-/* Where the hypervisor's reserved RAM starts and how large it is (image + page pool). */
+/*
+ * The hypervisor's reserved RAM: the boot secrets page and the boot stage below the
+ * image, then the image and the page pool. No VM ever maps any of it, and the host's
+ * device tree leaves it out.
+ */
 uint64_t platform_hyp_reserved_base(void);
 uint64_t platform_hyp_reserved_size(void);
+
+/*
+ * The boot secrets page (4 KiB, inside the reserved region): the platform puts the UDS
+ * in its first 64 bytes and the boot stage writes the handoff block at
+ * platform_boot_handoff(). 0 if the platform has none. docs/attestation.md section 6.
+ */
+uint64_t platform_boot_secrets_page(void);
+uint64_t platform_boot_handoff(void);
 
 #endif

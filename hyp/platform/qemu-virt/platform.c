@@ -1,7 +1,9 @@
 /*
  * QEMU 'virt' board: PL011 console and the hypervisor's reserved RAM.
- * The reserved region starts at the hypervisor's link address (see hyp.ld) and holds
- * the image followed by the page pool; the boot code checks it lies in RAM.
+ * The reserved region [0x40100000, 0x40900000) holds the boot secrets page (UDS placed
+ * by QEMU's -device loader, then the boot stage's handoff block), the boot stage
+ * (0x40110000), and from 0x40200000 (hyp.ld's link address) the image followed by the
+ * page pool; the boot code checks it lies in RAM. docs/attestation.md section 6.
  */
 #include <stdint.h>
 #include "palisade/platform.h"
@@ -9,7 +11,10 @@
 #define VIRT_UART0          0x09000000ull
 #define VIRT_RAM_BASE       0x40000000ull
 #define FDT_MAGIC_BE        0xedfe0dd0u   /* 0xd00dfeed as read little-endian */
+#define HYP_RESERVED_BASE   0x40100000ull
 #define HYP_RESERVED_SIZE   (8ull << 20)
+#define BOOT_SECRETS_PAGE   0x40100000ull   /* UDS at +0 */
+#define BOOT_HANDOFF        0x40100800ull
 
 #define PL011_DR    0x00
 #define PL011_FR    0x18
@@ -19,8 +24,6 @@
 #define PL011_FR_RXFE (1u << 4)
 #define PL011_INT_RX  ((1u << 4) | (1u << 6))   /* RXIM | RTIM */
 #define VIRT_UART0_INTID 33                       /* SPI 1 on QEMU virt */
-
-extern char __hyp_start[];
 
 static volatile uint32_t *uart;
 
@@ -70,5 +73,7 @@ int platform_console_getc(void)
 
 uint64_t platform_boot_cpu_mpidr(void) { return 0; }
 
-uint64_t platform_hyp_reserved_base(void) { return (uint64_t)(uintptr_t)__hyp_start; }
+uint64_t platform_hyp_reserved_base(void) { return HYP_RESERVED_BASE; }
 uint64_t platform_hyp_reserved_size(void) { return HYP_RESERVED_SIZE; }
+uint64_t platform_boot_secrets_page(void) { return BOOT_SECRETS_PAGE; }
+uint64_t platform_boot_handoff(void) { return BOOT_HANDOFF; }
