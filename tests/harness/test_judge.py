@@ -76,5 +76,78 @@ class Judge(unittest.TestCase):
         self.assertFalse(ok)
         self.assertIn('twice', why)
 
+class BootIdentity(unittest.TestCase):
+    """check_boot_identity() on synthetic logs: it must catch every mismatch."""
+
+    @classmethod
+    def setUpClass(cls):
+        import hashlib, struct, tempfile
+        import dice_ref
+        cls.dir = tempfile.TemporaryDirectory()
+        image = bytearray(b'\x10\x00\x00\x14' + bytes(4) + b'PALHYP01' + struct.pack('<QI', 256, 7)
+                          + bytes(36) + bytes(range(192)))
+        cls.bin = os.path.join(cls.dir.name, 'hyp.bin')
+        cls.other = os.path.join(cls.dir.name, 'other.bin')
+        cls.uds = os.path.join(cls.dir.name, 'uds.bin')
+        open(cls.bin, 'wb').write(image)
+        image[100] ^= 1
+        open(cls.other, 'wb').write(image)
+        open(cls.uds, 'wb').write(hashlib.sha512(b'test').digest())
+        cls.hm = hashlib.sha384(open(cls.bin, 'rb').read()).hexdigest()
+        cls.key = dice_ref.attestation_key_id(open(cls.uds, 'rb').read(), bytes.fromhex(cls.hm))
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.dir.cleanup()
+
+    def log(self, hm=None, svn=7, key=None, stage_hm=None):
+        hm = hm or self.hm
+        return ['PALISADE-BOOT: hypervisor measurement %s svn %d' % (stage_hm or hm, svn),
+                'PALISADE: boot identity: hypervisor measurement %s, svn %d, attestation key ready '
+                '(key id %s)' % (hm, svn, key or self.key)]
+
+    def failures(self, lines, **kw):
+        from palisade_harness import check_boot_identity
+        return [f for _, f in check_boot_identity(lines, self.bin, **kw) if f]
+
+    def test_good_log_passes(self):
+        self.assertEqual(self.failures(self.log(), uds=self.uds), [])
+
+    def test_wrong_measurement(self):
+        self.assertTrue(self.failures(self.log(stage_hm='0' * 96), uds=self.uds))
+        self.assertTrue(self.failures(self.log(hm='1' * 96), uds=self.uds))
+
+    def test_wrong_svn(self):
+        self.assertTrue(self.failures(self.log(svn=8), uds=self.uds))
+
+    def test_wrong_key_id(self):
+        self.assertTrue(self.failures(self.log(key='0' * 32), uds=self.uds))
+        wrong_uds = os.path.join(self.dir.name, 'wrong.bin')
+        open(wrong_uds, 'wb').write(bytes(63) + b'\x01')
+        self.assertTrue(self.failures(self.log(), uds=wrong_uds))
+
+    def test_missing_lines(self):
+        self.assertTrue(self.failures(self.log()[:1], uds=self.uds))
+        self.assertTrue(self.failures(self.log()[1:], uds=self.uds))
+        self.assertTrue(self.failures(self.log() + self.log()[:1], uds=self.uds))
+
+    def test_differs_from(self):
+        self.assertEqual(self.failures(self.log(), uds=self.uds, differs_from=self.other), [])
+        self.assertTrue(self.failures(self.log(), uds=self.uds, differs_from=self.bin))
+
+    def test_no_uds(self):
+        lines = [self.log()[0], 'PALISADE-BOOT: no UDS: attestation unavailable',
+                 'PALISADE: boot identity: hypervisor measurement %s, svn 7, attestation '
+                 'unavailable: no UDS (the boot stage found none)' % self.hm]
+        self.assertEqual(self.failures(lines, uds=None), [])
+        self.assertTrue(self.failures(lines[:1] + lines[2:], uds=None))
+        self.assertTrue(self.failures(self.log(), uds=None))   # a key where none may be
+
+    def test_without_stage(self):
+        lines = ['PALISADE: boot identity: attestation unavailable: no handoff (booted without '
+                 'the boot stage)']
+        self.assertEqual(self.failures(lines, boot_stage=False), [])
+        self.assertTrue(self.failures(self.log(), boot_stage=False))
+
 if __name__ == '__main__':
     unittest.main(verbosity=2)
