@@ -15,6 +15,8 @@
 #define GICD 0x08000000ul
 #define GICR 0x080a0000ul
 #define HYP_BASE 0x40200000ul        /* the hypervisor's image: never mapped to a VM */
+#define UDS_PAGE 0x40100000ul        /* UDS and boot handoff: reserved, never mapped */
+#define BOOT_STAGE 0x40110000ul      /* the boot stage's memory: reserved, never mapped */
 #define NOTHING_THERE 0x0f000000ul   /* no device, no RAM */
 
 #define PSCI_VERSION 0x84000000u
@@ -160,6 +162,11 @@ void guest_main(uint64_t cpu)
 		f = read_faults(HYP_BASE, &esr);
 		verdict("hypervisor_memory_unreachable", f && (esr >> 26) == 0x25,
 			"the hypervisor's image was readable from a VM");
+		f = read_faults(UDS_PAGE, &esr) && (esr >> 26) == 0x25 &&
+		    read_faults(UDS_PAGE + 0x800, &esr) && (esr >> 26) == 0x25 &&
+		    read_faults(BOOT_STAGE, &esr) && (esr >> 26) == 0x25;
+		verdict("boot_secrets_unreachable", f,
+			"the UDS page or the boot stage's memory was readable from a VM");
 	}
 	{
 		volatile uint32_t *d = (volatile uint32_t *)GICD;
