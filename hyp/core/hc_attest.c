@@ -11,11 +11,8 @@
 #include "palisade/hypercall.h"
 #include "palisade/mem_own.h"
 #include "palisade/report.h"
-#include "palisade/vm.h"
-#if __has_include("palisade/boot_identity.h")
 #include "palisade/boot_identity.h"
-#define HAVE_BOOT_IDENTITY 1
-#endif
+#include "palisade/vm.h"
 
 #define RMR_READ_LAUNCH 4
 
@@ -62,7 +59,6 @@ int64_t hc_attest(struct hc_ctx *ctx, const uint64_t args[], uint64_t results[3]
 	rc = private_buffer(vm, args[0], ATTEST_EVIDENCE_LEN, &buf);
 	if (rc)
 		return rc;
-#ifdef HAVE_BOOT_IDENTITY
 	if (!boot_identity_available())
 		return PAL_E_STATE;
 	memset(&in, 0, sizeof(in));
@@ -83,13 +79,6 @@ int64_t hc_attest(struct hc_ctx *ctx, const uint64_t args[], uint64_t results[3]
 	if (!rc)
 		results[0] = ATTEST_EVIDENCE_LEN;
 	return rc;
-#else
-	(void)in;
-	(void)evidence;
-	(void)evidence_lock;
-	(void)results;
-	return PAL_E_STATE;
-#endif
 }
 
 int64_t hc_measure_extend(struct hc_ctx *ctx, const uint64_t args[], uint64_t results[3])
