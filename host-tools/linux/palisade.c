@@ -600,8 +600,8 @@ static long pal_vm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case PALISADE_VM_INFO:
 		return pal_vm_info(vm, argp);
 	case PALISADE_VM_DESTROY:
-		if (arg)
-			return -EINVAL;
+		/* _IO: no argument. Not checked for zero: ioctl(fd, PALISADE_VM_DESTROY)
+		 * without a third argument passes whatever the register held. */
 		mutex_lock(&vm->lock);
 		ret = pal_vm_teardown(vm);
 		mutex_unlock(&vm->lock);
