@@ -33,6 +33,32 @@ if(AARCH64_LINUX_GCC AND EXISTS ${KBUILD_KDIR_FILE})
     add_custom_target(palisade_module ALL DEPENDS ${KO_DIR}/palisade.ko)
     set(PALISADE_MODULE ${KO_DIR}/palisade.ko CACHE INTERNAL "palisade.ko")
 
+    # palisade-guest.ko (host-tools/linux-guest): attestation from inside a Linux pVM,
+    # the same recipe; and its user-space tool palisade-guest (static arm64, libc).
+    set(GKO_DIR ${CMAKE_BINARY_DIR}/linux-guest-module)
+    set(GKO_SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/linux-guest/palisade-guest.c
+        ${CMAKE_CURRENT_SOURCE_DIR}/linux-guest/palisade_guest_uapi.h
+        ${CMAKE_CURRENT_SOURCE_DIR}/linux-guest/Kbuild)
+    add_custom_command(OUTPUT ${GKO_DIR}/palisade-guest.ko
+        COMMAND ${CMAKE_COMMAND} -E make_directory ${GKO_DIR}
+        COMMAND ${CMAKE_COMMAND} -E copy_if_different ${GKO_SOURCES} ${GKO_DIR}/
+        COMMAND make -s -C ${KBUILD_KDIR} M=${GKO_DIR} ARCH=arm64
+                CROSS_COMPILE=aarch64-linux-gnu- KCFLAGS=-Werror modules
+        DEPENDS ${GKO_SOURCES} ${KBUILD_KDIR_FILE}
+        COMMENT "Building palisade-guest.ko (arm64, Linux ${KBUILD_KDIR})" VERBATIM)
+    add_custom_target(palisade_guest_module ALL DEPENDS ${GKO_DIR}/palisade-guest.ko)
+    set(PALISADE_GUEST_MODULE ${GKO_DIR}/palisade-guest.ko CACHE INTERNAL "palisade-guest.ko")
+    set(GUEST_TOOL_OUT ${CMAKE_BINARY_DIR}/palisade-guest)
+    add_custom_command(OUTPUT ${GUEST_TOOL_OUT}
+        COMMAND ${AARCH64_LINUX_GCC} -static -s -O2 -std=gnu11 -Wall -Wextra -Werror
+                -I${CMAKE_CURRENT_SOURCE_DIR}/linux-guest -o ${GUEST_TOOL_OUT}
+                ${CMAKE_CURRENT_SOURCE_DIR}/guest/palisade_guest_tool.c
+        DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/guest/palisade_guest_tool.c
+                ${CMAKE_CURRENT_SOURCE_DIR}/linux-guest/palisade_guest_uapi.h
+        COMMENT "Building palisade-guest (static arm64, for Linux pVMs)" VERBATIM)
+    add_custom_target(palisade_guest_tool ALL DEPENDS ${GUEST_TOOL_OUT})
+    set(PALISADE_GUEST_TOOL ${GUEST_TOOL_OUT} CACHE INTERNAL "the static arm64 palisade-guest")
+
     set(ARM64_OUT ${CMAKE_BINARY_DIR}/palisade-arm64)
     set(ARM64_OBJ ${CMAKE_BINARY_DIR}/palisade-arm64.obj)
     set(ARM64_TOOL_SOURCES ${RUN_SOURCES} ${CMAKE_CURRENT_SOURCE_DIR}/src/cli.c
@@ -74,4 +100,6 @@ else()
                     "${KBUILD_KDIR_FILE} (run scripts/setup)")
     unset(PALISADE_MODULE CACHE)
     unset(PALISADE_ARM64 CACHE)
+    unset(PALISADE_GUEST_MODULE CACHE)
+    unset(PALISADE_GUEST_TOOL CACHE)
 endif()

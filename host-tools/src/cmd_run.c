@@ -8,10 +8,11 @@
  * the VM is destroyed either way (and by the driver if this process dies).
  * docs/host-linux.md describes it.
  *
- * Hook for attestation through the host (not implemented yet): `--attest NONCE
- * --evidence-out FILE` would pass the nonce to the pVM (a shared page or its command
- * line) and collect the evidence the pVM returns (a page it shares, or a console
- * record), writing it where run_evidence_out() is called below, after the run.
+ * Attestation through the host (docs/host-linux.md, "Attestation from a Linux pVM"):
+ * `--attest NONCE` appends "palisade.nonce=NONCE" to the kernel command line (so the
+ * nonce is in the device tree, and in the launch measurement); `--evidence-out FILE`
+ * watches the pVM's console for the framed record the guest tool palisade-guest prints
+ * (PALISADE-EVIDENCE-BEGIN/END, run_vmm.h) and writes the evidence to FILE.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,7 +34,7 @@ typedef unsigned long long ull;
 static const char run_help[] =
 "usage: palisade run (--kernel Image [--initrd FILE] | --elf FILE [--with-dtb])\n"
 "                    [--cmdline STR] [--mem SIZE] [--mem-base ADDR] [--vcpus N] [--debug]\n"
-"                    [--device PATH] [--verbose]\n"
+"                    [--attest NONCE] [--evidence-out FILE] [--device PATH] [--verbose]\n"
 "\n"
 "Launches a protected VM through /dev/palisade (the Palisade host driver) and runs it,\n"
 "its console on this terminal. Run it inside the host VM's Linux, as root.\n"
@@ -46,6 +47,11 @@ static const char run_help[] =
 "  --mem-base ADDR     its guest physical base (default 0x80000000)\n"
 "  --vcpus N           1..8 (default 1)\n"
 "  --debug             policy: debug allowed (reported in attestation)\n"
+"  --attest NONCE      hex, 1..64 bytes: appended to the kernel command line as\n"
+"                      palisade.nonce=NONCE (measured: give `palisade measure` the\n"
+"                      resulting --cmdline); the pVM's palisade-guest attest uses it\n"
+"  --evidence-out FILE write the evidence the pVM prints on its console between\n"
+"                      PALISADE-EVIDENCE-BEGIN and -END lines (fails if none came)\n"
 "  --device PATH       the driver's device (default /dev/palisade)\n"
 "  --verbose           more about the launch and the exits on stderr\n"
 "\n"
@@ -113,10 +119,37 @@ static int load_plan(int vm, const struct run_plan *p, char *err, size_t err_siz
 	return 0;
 }
 
-/* Where attestation evidence would be written (see the hook note at the top). */
-static int run_evidence_out(void)
+/* Writes the evidence the pVM printed (its last complete framed record). */
+static int run_evidence_out(const char *path, const struct run_capture *c)
 {
+	FILE *f;
+
+	if (!c->complete) {
+		fprintf(stderr, "palisade run: no evidence record (PALISADE-EVIDENCE-BEGIN .. END) "
+			"on the pVM's console: %s not written\n", path);
+		return -1;
+	}
+	f = fopen(path, "wb");
+	if (!f || fwrite(c->data, 1, c->len, f) != c->len || fclose(f)) {
+		fprintf(stderr, "palisade run: %s: %s\n", path, strerror(errno));
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	fprintf(stderr, "palisade run: evidence (%zu bytes) written to %s\n", c->len, path);
 	return 0;
+}
+
+static bool is_hex(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 2 || n > 128 || n % 2)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f') || (*s >= 'A' && *s <= 'F')))
+			return false;
+	return true;
 }
 
 int cmd_run(int argc, char **argv)
@@ -133,6 +166,8 @@ int cmd_run(int argc, char **argv)
 		{ "debug", no_argument, NULL, 'd' },
 		{ "device", required_argument, NULL, 'D' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "attest", required_argument, NULL, 'a' },
+		{ "evidence-out", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -147,6 +182,9 @@ int cmd_run(int argc, char **argv)
 	struct run_plan plan;
 	struct timespec t0;
 	enum run_end end;
+	static struct run_capture capture;
+	static char cmdline[RUN_CMDLINE_MAX + 64];
+	const char *nonce = NULL, *evidence_out = NULL;
 	bool verbose = false;
 	char err[320];
 	int c, dev, vm, status;
@@ -163,6 +201,8 @@ int cmd_run(int argc, char **argv)
 		case 'd': cfg.debug = true; break;
 		case 'D': device = optarg; break;
 		case 'v': verbose = true; break;
+		case 'a': nonce = optarg; break;
+		case 'o': evidence_out = optarg; break;
 		case 'm':
 			if (parse_u64(optarg, true, &cfg.mem_size))
 				return usage_error(cmd, "--mem '%s': not a size", optarg);
@@ -193,6 +233,17 @@ int cmd_run(int argc, char **argv)
 		return usage_error(cmd, "--with-dtb goes with --elf (a Linux kernel always gets one)");
 	if (cfg.cmdline && !cfg.kernel && !cfg.with_dtb)
 		return usage_error(cmd, "--cmdline needs a device tree (--kernel, or --elf --with-dtb)");
+	if (nonce) {
+		if (!is_hex(nonce))
+			return usage_error(cmd, "--attest '%.20s': 1 to 64 bytes as hex digits", nonce);
+		if (!cfg.kernel)
+			return usage_error(cmd, "--attest passes the nonce on the kernel command line: "
+					   "it goes with --kernel");
+		snprintf(cmdline, sizeof(cmdline), "%s%spalisade.nonce=%s", cfg.cmdline ? cfg.cmdline : "",
+			 cfg.cmdline && *cfg.cmdline ? " " : "", nonce);
+		cfg.cmdline = cmdline;
+		fprintf(stderr, "palisade run: command line \"%s\"\n", cmdline);
+	}
 	if (run_plan_build(&cfg, &plan, err, sizeof(err)))
 		return fail_with(EXIT_USAGE, "run: %s", err);
 
@@ -248,7 +299,8 @@ int cmd_run(int argc, char **argv)
 	fflush(stderr);
 	run_plan_free(&plan);   /* the content is the VM's now: no need to keep a copy */
 
-	end = run_vmm(vm, cr.vcpus, ver.caps, verbose, &stats);
+	memset(&capture, 0, sizeof(capture));
+	end = run_vmm(vm, cr.vcpus, ver.caps, verbose, &stats, evidence_out ? &capture : NULL);
 	switch (end) {
 	case RUN_END_POWEROFF:
 		status = EXIT_OK;
@@ -272,10 +324,10 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "palisade run: exits: %llu MMIO (%llu console, %llu nothing), "
 			"%llu CPU_ON, %llu CPU_OFF\n", (ull)stats.exits_mmio, (ull)stats.exits_uart,
 			(ull)stats.exits_unknown_mmio, (ull)stats.cpu_on, (ull)stats.cpu_off);
-	if (status == EXIT_OK)
-		run_evidence_out();
+	if (evidence_out && status == EXIT_OK && run_evidence_out(evidence_out, &capture))
+		status = EXIT_CHECK_FAILED;
 out_vm:
-	if (ioctl(vm, PALISADE_VM_DESTROY) && errno != ENODEV) {
+	if (ioctl(vm, PALISADE_VM_DESTROY, 0) && errno != ENODEV) {
 		fprintf(stderr, "palisade run: destroying VM %u: %s\n", cr.vm_id, strerror(errno));
 		status = EXIT_CHECK_FAILED;
 	}

@@ -34,6 +34,7 @@ struct vmm {
 	atomic_bool stop;
 	enum run_end end;
 	struct run_stats *stats;
+	struct run_capture *capture;
 };
 
 static volatile sig_atomic_t got_signal;
@@ -64,10 +65,86 @@ static void out_flush(struct vmm *m)
 	m->out_len = 0;
 }
 
+static int hexnib(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static void capture_line(struct run_capture *c, char *l)
+{
+	static const char begin[] = "PALISADE-EVIDENCE-BEGIN ", end[] = "PALISADE-EVIDENCE-END";
+	size_t n = strlen(l);
+
+	while (n && (l[n - 1] == ' ' || l[n - 1] == '\t'))
+		l[--n] = 0;
+	if (!strncmp(l, begin, sizeof(begin) - 1)) {
+		char *e;
+		unsigned long want = strtoul(l + sizeof(begin) - 1, &e, 10);
+
+		c->in_record = !*e && want > 0 && want <= RUN_EVIDENCE_MAX;
+		c->want = want;
+		c->cur_len = 0;
+		return;
+	}
+	if (!c->in_record)
+		return;
+	if (!strcmp(l, end)) {
+		c->in_record = false;
+		if (c->cur_len == c->want) {
+			memcpy(c->data, c->cur, c->cur_len);
+			c->len = c->cur_len;
+			c->complete = true;
+		}
+		return;
+	}
+	if (n % 2) {
+		c->in_record = false;   /* not a record line: the record is broken */
+		return;
+	}
+	for (size_t i = 0; i < n; i += 2) {
+		int hi = hexnib(l[i]), lo = hexnib(l[i + 1]);
+
+		if (hi < 0 || lo < 0 || c->cur_len >= c->want) {
+			c->in_record = false;
+			return;
+		}
+		c->cur[c->cur_len++] = (uint8_t)(hi << 4 | lo);
+	}
+}
+
+void run_capture_feed(struct run_capture *c, uint8_t ch)
+{
+	if (ch == '\r')
+		return;
+	if (ch != '\n') {
+		if (c->line_len < sizeof(c->line) - 1)
+			c->line[c->line_len++] = (char)ch;
+		else
+			c->line_overflow = true;
+		return;
+	}
+	c->line[c->line_len] = 0;
+	if (!c->line_overflow)
+		capture_line(c, c->line);
+	else
+		c->in_record = false;
+	c->line_len = 0;
+	c->line_overflow = false;
+}
+
 /* UART transmit (called with m->lock held). */
 static void uart_tx(void *ctx, uint8_t c)
 {
 	struct vmm *m = ctx;
+
+	if (m->capture)
+		run_capture_feed(m->capture, c);
 
 	if (c == '\r' && !m->out_is_tty)
 		return;                 /* logs and pipes get plain "\n" lines */
@@ -242,7 +319,7 @@ static bool any_running(struct vmm *m)
 }
 
 enum run_end run_vmm(int vm_fd, unsigned vcpus, uint32_t caps, bool verbose,
-		     struct run_stats *stats)
+		     struct run_stats *stats, struct run_capture *capture)
 {
 	static struct vmm m;   /* one per process; its UART outlives no thread */
 	struct sigaction sa;
@@ -258,6 +335,7 @@ enum run_end run_vmm(int vm_fd, unsigned vcpus, uint32_t caps, bool verbose,
 	m.caps = caps;
 	m.verbose = verbose;
 	m.stats = stats;
+	m.capture = capture;
 	m.out_is_tty = isatty(STDOUT_FILENO);
 	pthread_mutex_init(&m.lock, NULL);
 	pl011_init(&m.uart, uart_tx, uart_irq, &m);
