@@ -218,6 +218,7 @@ static void test_selftest_passes(void **state)
 	const char *failed = "unset";
 	(void)state;
 
+	assert_int_equal(crypto_selftest_power_on(&failed), 0);
 	assert_int_equal(crypto_selftest(&failed), 0);
 	assert_null(failed);
 	assert_int_equal(crypto_selftest(NULL), 0);

@@ -224,7 +224,7 @@ void boot_main(uint64_t dtb, uint64_t handoff)
 
 	const char *failed = NULL;
 	crypto_init();
-	if (crypto_selftest(&failed) != 0) {
+	if (crypto_selftest_power_on(&failed) != 0) {
 		log_printf("PALISADE: crypto self-test FAILED (%s): refusing to continue\n", failed);
 		log_printf("PALISADE-TEST crypto_kat FAIL %s\n", failed);
 		psci_system_off();
@@ -271,10 +271,10 @@ void secondary_main(uint64_t index)
 	irq_enable(IRQ_PPI_HYP_TIMER, true);
 	selftest_cpu_checks(c);
 	__atomic_store_n(&c->online, true, __ATOMIC_RELEASE);
-	/* Idle, taking the hypervisor's own interrupts, until VMs exist. */
-	__asm__ volatile("msr daifclr, #2" ::: "memory");
+	/* Idle until VMs exist, taking the hypervisor's own interrupts after each WFI. The
+	 * WFI runs masked: the start kick, if taken between an unmask and the WFI, would be
+	 * consumed there and leave this CPU asleep (sched.c, idle_wait). */
 	while (!__atomic_load_n(&sched_started, __ATOMIC_ACQUIRE))
-		wfi();
-	__asm__ volatile("msr daifset, #2" ::: "memory");
+		__asm__ volatile("dsb sy; wfi; msr daifclr, #2; isb; msr daifset, #2" ::: "memory");
 	sched_run();
 }

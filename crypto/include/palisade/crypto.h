@@ -125,4 +125,12 @@ enum crypto_kat_id {
 };
 int crypto_selftest(const char **failed_name);
 
+/*
+ * The power-on subset the hypervisor runs at every boot: everything above except the
+ * two ECDSA verification tests. EL2 signs but never verifies a signature at run time
+ * (relying parties verify, with OpenSSL), and the verifications are two thirds of the
+ * self-test's cost; crypto_selftest() (host tests, palisade.selftest=1) still runs them.
+ */
+int crypto_selftest_power_on(const char **failed_name);
+
 #endif
