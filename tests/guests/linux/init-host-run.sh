@@ -228,8 +228,11 @@ if [ "$mode" = demo ]; then
 	pa=$(sed -n "s/^vm $id mem ipa 0x80000000 pa \(0x[0-9a-f]*\).*/\1/p" /sys/kernel/debug/palisade/pages | head -1)
 	[ -z "$pa" ] && pa=$(sed -n "s/^vm $id [a-z]* ipa [0-9a-fx]* pa \(0x[0-9a-f]*\).*/\1/p" /sys/kernel/debug/palisade/pages | head -1)
 	echo "DEMO: dd if=/dev/mem bs=4096 skip=\$(($pa / 4096)) count=1  (a page the driver gave the pVM, pa $pa)"
-	dd if=/dev/mem bs=4096 skip=$(($pa / 4096)) count=1 2>&1 | od -An -tx1 | head -2 | sed 's/^/DEMO:   /'
-	paltest probe-vm "$id" 2>&1 | sed 's/^/DEMO: /'
+	dd if=/dev/mem of=/tmp/pvm-page bs=4096 skip=$(($pa / 4096)) count=1 2>/tmp/dd.err
+	echo "DEMO:   -> $(head -1 /tmp/dd.err) (Linux refuses /dev/mem on RAM)"
+	echo "DEMO: mapping the pVM's pages into a process directly (palisade.ko test_physmap) and reading:"
+	paltest probe-vm "$id" 2>&1 | sed 's/^/DEMO:   -> /'
+	echo "DEMO:   (every read faulted: the hypervisor removed these pages from the host's stage-2 tables)"
 	echo bye >&3
 	wait $pd; rc=$?
 	exec 3>&-
@@ -241,7 +244,8 @@ if [ "$mode" = demo ]; then
 		echo "DEMO-EVIDENCE-END"
 	fi
 	echo "DEMO: after the pVM powered off: VMs live $(dstat vms_live), pages held $(dstat pages_held);"
-	echo "DEMO:   $(dstat pages_checked_zero) pages came back from the hypervisor, each read by the host and found zero ($(dstat pages_nonzero) not zero, $(dstat pages_quarantined) without host access)"
+	echo "DEMO:   $(dstat pages_checked_zero) pages (pa $pa among them) came back from the hypervisor: the host"
+	echo "DEMO:   read every one through its own mapping and found it zero ($(dstat pages_nonzero) not zero, $(dstat pages_quarantined) without host access)"
 fi
 
 [ "$(dstat pages_quarantined)" = 0 ]
