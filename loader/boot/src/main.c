@@ -104,9 +104,9 @@ struct boot_exit boot_stage_main(uint64_t x0)
 
 	/*
 	 * Sets up the crypto arena and picks the SHA-512 instructions if the CPU has them.
-	 * No known-answer tests here: they cost about 85 M instructions, and the hypervisor
-	 * runs the same ones on the same objects before anything can use or export what
-	 * the stage derived (docs/attestation.md section 2).
+	 * No known-answer tests here: even the power-on subset costs about 31 M
+	 * instructions, and the hypervisor runs it on the same objects before anything can
+	 * use or export what the stage derived (docs/attestation.md section 2).
 	 */
 	crypto_init();
 	rc = dice_measure(have_uds ? uds : NULL, image, BOOT_RESERVED_END - BOOT_HYP_ENTRY, handoff);
