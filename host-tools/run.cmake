@@ -15,6 +15,16 @@ if(TARGET palisade_tool_core_asan)   # main.c's table names cmd_run: the ASan bu
     target_include_directories(palisade_tool_core_asan PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/linux)
 endif()
 
+# The console evidence capture of --evidence-out, on the build machine.
+add_executable(test_run_capture ${CMAKE_CURRENT_SOURCE_DIR}/src/run_capture_test.c
+    ${CMAKE_CURRENT_SOURCE_DIR}/src/run_vmm.c ${CMAKE_CURRENT_SOURCE_DIR}/src/run_uart.c)
+target_include_directories(test_run_capture PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src
+    ${CMAKE_CURRENT_SOURCE_DIR}/linux)
+target_compile_definitions(test_run_capture PRIVATE _DEFAULT_SOURCE)
+find_package(Threads REQUIRED)
+target_link_libraries(test_run_capture PRIVATE Threads::Threads)
+add_test(NAME run.evidence_capture COMMAND test_run_capture)
+
 find_program(AARCH64_LINUX_GCC aarch64-linux-gnu-gcc)
 set(KBUILD_KDIR_FILE ${PALISADE_CACHE}/kbuild/kdir)
 if(AARCH64_LINUX_GCC AND EXISTS ${KBUILD_KDIR_FILE})
