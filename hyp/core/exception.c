@@ -6,6 +6,7 @@
  */
 #include <stddef.h>
 #include "arch/cpu.h"
+#include "palisade/boot_identity.h"
 #include "palisade/cpu.h"
 #include "palisade/exception.h"
 #include "palisade/irq.h"
@@ -48,6 +49,8 @@ static void report_and_park(uint64_t kind, const struct exception_frame *f)
 	unsigned idx = c ? c->index : 0;
 	uint64_t ec = ESR_EC(f->esr);
 
+	/* The hypervisor is broken: its attestation key must not outlive what it vouches for. */
+	boot_identity_wipe();
 	log_printf_panic("PALISADE-FAULT cpu=%u kind=%s ec=0x%02llx (%s)\n", idx,
 			 kind_names[kind & 15], (unsigned long long)ec, ec_name(ec));
 	log_printf_panic("  ESR_EL2=0x%016llx FAR_EL2=0x%016llx\n",
