@@ -134,8 +134,10 @@ static void op_tlb_flush(void *ctx, vm_id_t id, ipaddr_t ipa, uint64_t pages)
 static void op_zero(void *ctx, paddr_t pa, uint64_t pages)
 {
 	(void)ctx;
-	memset((void *)(uintptr_t)pa_addr(pa), 0, pages << PAGE_SHIFT);
-	dsb(ish);
+	/* Cleaned to the point of coherency as the ops contract says: the next owner may
+	 * read with its caches off (a guest's first instructions run with the MMU off). */
+	arch_zero_pages(pa_addr(pa), pages << PAGE_SHIFT);
+	arch_clean_dcache_poc(pa_addr(pa), pages << PAGE_SHIFT);
 }
 
 static const struct mem_s2_ops ops = {

@@ -172,7 +172,7 @@ int64_t hc_vm_load(struct hc_ctx *ctx, const uint64_t args[], uint64_t results[3
 			if (measure)
 				rc = lm_load_page(&vm->launch.lm, to + (i << PAGE_SHIFT), MEM_PERM_RWX, page);
 			else
-				memset(page, 0, PAGE_SIZE);
+				arch_zero_pages((uint64_t)(uintptr_t)page, PAGE_SIZE);
 			if (rc)
 				panic("VM %u: measuring a loaded page failed (%d)", vm->id, rc);
 		}
