@@ -188,6 +188,19 @@ static void reap_stopped(struct cpu *c)
 	}
 }
 
+/*
+ * Waits for an interrupt, then takes it. The WFI runs with IRQs masked, as all of EL2
+ * does: a pending interrupt still ends it, and is taken right after. Unmasking before the
+ * WFI instead would let an interrupt that arrived while the scheduler was busy (a kick,
+ * the loaded vCPU's timer, the EL2 timer whose deadline has just passed) be taken between
+ * the unmask and the WFI: its work (a vCPU made runnable, need_resched) would be left
+ * undone while the WFI sleeps until some unrelated interrupt, possibly forever.
+ */
+static void idle_wait(void)
+{
+	__asm__ volatile("dsb sy; wfi; msr daifclr, #2; isb; msr daifset, #2" ::: "memory");
+}
+
 void sched_run(void)
 {
 	struct cpu *c = arch_this_cpu();
@@ -203,12 +216,12 @@ void sched_run(void)
 		v = pick(c, last);
 
 		if (!v) {
-			/* Idle: show what VMs printed without a newline (a shell prompt), then take
-			 * interrupts (a kick, the loaded vCPU's timer, a device). */
+			/* Idle: show what VMs printed without a newline (a shell prompt), then wait
+			 * for an interrupt (a kick, the loaded vCPU's timer, a device). */
 			vm_console_tick();
 			vm_console_tick();
 			arm_deadline(c, 0);
-			__asm__ volatile("msr daifclr, #2; wfi; msr daifset, #2" ::: "memory");
+			idle_wait();
 			continue;
 		}
 		run_vcpu(c, v);

@@ -69,8 +69,9 @@ static uint64_t run_until_exit(struct cpu *c, struct vcpu *hv, struct vcpu *v)
 				continue;
 			}
 			/* Its timer is live in the registers: its interrupt, an IPI (a kick) or
-			 * anything for the host ends the wait; the EL2 timer bounds it. */
-			__asm__ volatile("msr daifclr, #2; wfi; msr daifset, #2" ::: "memory");
+			 * anything for the host ends the wait; the EL2 timer bounds it. WFI masked,
+			 * then take the interrupt (see sched.c, idle_wait: not lost before it). */
+			__asm__ volatile("dsb sy; wfi; msr daifclr, #2; isb; msr daifset, #2" ::: "memory");
 			continue;
 		}
 		used = vm_irq_fill(v, lrs, nr, &ich_hcr);
