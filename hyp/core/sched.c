@@ -58,21 +58,11 @@ static unsigned runnable_count(struct cpu *c)
  * A blocked vCPU that is not loaded has its virtual timer saved, not running: the
  * scheduler wakes it when the timer's deadline passes, and the timer interrupt itself
  * arrives through the hardware once the vCPU is loaded again (its condition still holds).
+ * The loaded vCPU's timer is live: its own interrupt wakes it (vm_irq_from_hw).
  */
 static bool timer_due(struct cpu *c, struct vcpu *v)
 {
-	if (v != c->loaded_vcpu)
-		return arch_vtimer_should_fire(v);
-	/*
-	 * The loaded vCPU's timer is live in the hardware, whose interrupt normally wakes it.
-	 * The scheduler keeps the deadline too, so that an interrupt that never came (seen
-	 * under QEMU TCG with two busy VMs on a CPU) cannot leave the vCPU asleep for good:
-	 * when the deadline passes, the timer is re-armed, which makes it re-evaluate.
-	 */
-	if (!arch_vtimer_live_expired())
-		return false;
-	arch_vtimer_live_rearm();
-	return true;
+	return v != c->loaded_vcpu && arch_vtimer_should_fire(v);
 }
 
 /* The earliest virtual-timer deadline among this CPU's blocked, unloaded vCPUs (0: none). */
@@ -81,20 +71,10 @@ static uint64_t next_timer_deadline(struct cpu *c)
 	uint64_t best = 0;
 
 	for (struct vcpu *v = c->runq; v; v = v->runq_next) {
-		uint64_t cval;
-
-		if (v->state != VCPU_BLOCKED)
+		if (v->state != VCPU_BLOCKED || v == c->loaded_vcpu || (v->sys.cntv_ctl & 3) != 1)
 			continue;
-		if (v == c->loaded_vcpu) {
-			if (!arch_vtimer_live_deadline(&cval))
-				continue;
-		} else if ((v->sys.cntv_ctl & 3) == 1) {
-			cval = v->sys.cntv_cval;
-		} else {
-			continue;
-		}
-		if (!best || cval < best)
-			best = cval;
+		if (!best || v->sys.cntv_cval < best)
+			best = v->sys.cntv_cval;
 	}
 	return best;
 }

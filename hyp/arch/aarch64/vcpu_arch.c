@@ -357,28 +357,3 @@ bool arch_vtimer_should_fire(const struct vcpu *v)
 
 	return (ctl & 1) && !(ctl & 2) && read_sysreg(cntvct_el0) >= v->sys.cntv_cval;
 }
-
-bool arch_vtimer_live_deadline(uint64_t *cval)
-{
-	if ((read_sysreg(cntv_ctl_el02) & 3) != 1)
-		return false;
-	*cval = read_sysreg(cntv_cval_el02);
-	return true;
-}
-
-bool arch_vtimer_live_expired(void)
-{
-	uint64_t cval;
-
-	return arch_vtimer_live_deadline(&cval) && read_sysreg(cntvct_el0) >= cval;
-}
-
-void arch_vtimer_live_rearm(void)
-{
-	uint64_t ctl = read_sysreg(cntv_ctl_el02) & 3;
-
-	write_sysreg(cntv_ctl_el02, 0);
-	isb();
-	write_sysreg(cntv_ctl_el02, ctl);
-	isb();
-}

@@ -45,13 +45,7 @@ void arch_vcpu_fp_release(struct vcpu *v);
  * registers, so v can next run on any CPU (host-driven vCPUs move between CPUs). */
 void arch_vcpu_fp_save_release(struct vcpu *v);
 
-/* The virtual timer of the loaded vCPU: enabled, unmasked and expired. */
+/* A vCPU's saved virtual timer (it is not loaded): enabled, unmasked and expired. */
 bool arch_vtimer_should_fire(const struct vcpu *v);
-
-/* The loaded vCPU's virtual timer, live in the registers: its deadline when enabled and
- * unmasked; whether that has passed; re-arming it so the timer re-evaluates. */
-bool arch_vtimer_live_deadline(uint64_t *cval);
-bool arch_vtimer_live_expired(void);
-void arch_vtimer_live_rearm(void);
 
 #endif
