@@ -87,15 +87,13 @@ int64_t hc_vcpu_run(struct hc_ctx *ctx, const uint64_t args[], uint64_t results[
 {
 	struct cpu *c = arch_this_cpu();
 	struct vcpu *hv = c->current, *v;
-	struct vm *vm = vm_by_id((vm_id_t)args[0]);
-	int expected = -1;
+	int expected = -1, rc;
+	struct vm *vm = launched_vm(args[0], &rc);
 	uint64_t code;
 
 	(void)ctx;
-	if (!vm || vm->state == VM_EMPTY)
-		return PAL_E_NOT_FOUND;
-	if (!vm->launch.host_launched)
-		return PAL_E_DENIED;
+	if (!vm)
+		return rc;
 	if (args[1] >= vm->vcpu_count)
 		return PAL_E_NOT_FOUND;
 	if (vm->state != VM_RUNNING || !hv)

@@ -46,7 +46,7 @@ uint64_t vm_launch_meta_pages_needed(uint64_t mem_size)
 }
 
 /* The VM the host names, if it is one the host launched (else NULL, *rc says why). */
-static struct vm *launched_vm(uint64_t id, int *rc)
+struct vm *launched_vm(uint64_t id, int *rc)
 {
 	struct vm *vm = vm_by_id((vm_id_t)id);
 

@@ -21,6 +21,10 @@ enum vcpu_run_exit {
 /* Serialises VM_LOAD's lending with the host's MEM_RECLAIM checks (hc_mem.c). */
 extern spinlock_t pvm_transition_lock;
 
+/* The VM the host names, if it is one the host launched: else NULL with *rc
+ * PAL_E_NOT_FOUND (no such VM) or PAL_E_DENIED (not host-launched). */
+struct vm *launched_vm(uint64_t id, int *rc);
+
 /* Metadata pages VM_CREATE needs for a VM of mem_size bytes. */
 uint64_t vm_launch_meta_pages_needed(uint64_t mem_size);
 
