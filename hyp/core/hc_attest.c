@@ -33,9 +33,7 @@ static int private_buffer(struct vm *vm, uint64_t ipa, uint64_t len, uint8_t **o
 
 	if ((ipa & 7) || (ipa & PAGE_MASK) + len > PAGE_SIZE)
 		return PAL_E_INVALID;
-	spin_lock(&vm->lock);
-	rc = s2_lookup(&vm->s2, ipa_init(ipa), &pa, NULL, NULL);
-	spin_unlock(&vm->lock);
+	rc = vm_translate(vm, ipa_init(ipa), &pa, NULL);
 	if (rc != PAL_OK || mem_query(vm->id, pa_init(pa_addr(pa) & ~PAGE_MASK), &info) != PAL_OK ||
 	    (info.view != MEM_VIEW_OWNED && info.view != MEM_VIEW_BORROWED))
 		return PAL_E_RANGE;

@@ -27,9 +27,7 @@ static int caller_pa(vm_id_t caller, uint64_t ipa, paddr_t *pa)
 	}
 	if (!vm)
 		return PAL_E_NOT_FOUND;
-	spin_lock(&vm->lock);
-	rc = s2_lookup(&vm->s2, ipa_init(ipa), pa, NULL, NULL);
-	spin_unlock(&vm->lock);
+	rc = vm_translate(vm, ipa_init(ipa), pa, NULL);
 	return rc == PAL_OK ? PAL_OK : PAL_E_RANGE;
 }
 

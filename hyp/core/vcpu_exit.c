@@ -90,11 +90,8 @@ static bool may_be_memory(const struct vm *vm, uint64_t ipa)
 static bool fault_was_transient(struct vm *vm, uint64_t ipa, bool write, bool exec)
 {
 	unsigned prot = 0;
-	int rc;
+	int rc = vm_translate(vm, ipa_init(ipa), NULL, &prot);
 
-	spin_lock(&vm->lock);
-	rc = s2_lookup(&vm->s2, ipa_init(ipa), NULL, &prot, NULL);
-	spin_unlock(&vm->lock);
 	return rc == PAL_OK && (prot & (exec ? S2_X : write ? S2_W : S2_R));
 }
 

@@ -143,6 +143,16 @@ int vm_map(struct vm *vm, ipaddr_t ipa, paddr_t pa, uint64_t size, unsigned prot
 	return rc;
 }
 
+int vm_translate(struct vm *vm, ipaddr_t ipa, paddr_t *pa, unsigned *prot)
+{
+	int rc;
+
+	spin_lock(&vm->lock);
+	rc = s2_lookup(&vm->s2, ipa, pa, prot, NULL);
+	spin_unlock(&vm->lock);
+	return rc;
+}
+
 int vm_add_mmio(struct vm *vm, uint64_t base, uint64_t size,
 		int (*access)(struct vm *, struct vcpu *, void *, uint64_t, unsigned, bool, uint64_t *),
 		void *dev)

@@ -85,6 +85,8 @@ struct vm_meta {
 int vm_create(vm_id_t id, bool is_host, unsigned vcpus, const char *name,
 	      const struct vm_meta *meta, struct vm **out);
 int vm_map(struct vm *vm, ipaddr_t ipa, paddr_t pa, uint64_t size, unsigned prot);
+/* ipa through the VM's stage-2 under its lock (s2_lookup's results; pa, prot may be NULL). */
+int vm_translate(struct vm *vm, ipaddr_t ipa, paddr_t *pa, unsigned *prot);
 int vm_add_mmio(struct vm *vm, uint64_t base, uint64_t size,
 		int (*access)(struct vm *, struct vcpu *, void *, uint64_t, unsigned, bool, uint64_t *),
 		void *dev);
