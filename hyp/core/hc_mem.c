@@ -7,9 +7,7 @@
 #include "palisade/error.h"
 #include "palisade/hypercall.h"
 #include "palisade/mem_own.h"
-#include "palisade/mem_s2.h"
 #include "palisade/vm.h"
-#include "palisade/vm_launch.h"
 
 /* The PA behind the caller's first page. The host is identity mapped; a guest's page
  * must be mapped in its stage-2. The ownership module re-checks every page of the range
@@ -58,14 +56,11 @@ static int64_t give(struct hc_ctx *ctx, const uint64_t args[], enum give how)
 
 	if (args[1] == 0 || (how != GIVE_DONATE && (perms & MEM_PERM_RWX) == 0))
 		return PAL_E_INVALID;
-	/* Host memory enters a protected VM only through VM_LOAD, measured, before it starts. */
-	if (ctx->caller == VM_ID_HOST && vm_by_id(to) && vm_by_id(to)->is_protected)
-		return PAL_E_DENIED;
+	/* Nobody gives memory to a protected VM this way (only VM_LOAD, measured, before
+	 * it starts): the ownership table itself refuses it (mem_own.h). */
 	rc = caller_pa(ctx->caller, args[0], &pa);
 	if (!rc)
 		rc = receiver_ipa(to, args[3], pa, &to_ipa);
-	if (!rc && !mem_s2_reserve_fill())
-		rc = PAL_E_NO_MEMORY;
 	if (rc)
 		return rc;
 	switch (how) {
@@ -98,42 +93,20 @@ int64_t hc_mem_share(struct hc_ctx *ctx, const uint64_t args[], uint64_t results
 
 enum take { TAKE_RELINQUISH, TAKE_RECLAIM, TAKE_UNSHARE };
 
-static bool lent_to_protected(paddr_t pa, uint64_t pages)
-{
-	for (uint64_t i = 0; i < pages && i < (UINT64_MAX >> PAGE_SHIFT); i++) {
-		struct mem_page_info info;
-		struct vm *b;
-
-		if (mem_query(VM_ID_HOST, pa_init(pa_addr(pa) + (i << PAGE_SHIFT)), &info) != PAL_OK)
-			return false;   /* mem_reclaim rejects the range itself */
-		b = info.borrower == VM_ID_NONE ? NULL : vm_by_id(info.borrower);
-		if (b && b->is_protected)
-			return true;
-	}
-	return false;
-}
-
 static int64_t take(struct hc_ctx *ctx, const uint64_t args[], enum take how)
 {
 	paddr_t pa;
 	int rc = args[1] == 0 ? PAL_E_INVALID : caller_pa(ctx->caller, args[0], &pa);
 
-	if (!rc && !mem_s2_reserve_fill())
-		rc = PAL_E_NO_MEMORY;
 	if (rc)
 		return rc;
 	switch (how) {
 	case TAKE_RELINQUISH:
 		return mem_relinquish(ctx->caller, pa, ipa_init(args[0]), args[1]);
 	case TAKE_RECLAIM:
-		/* Pages lent to a protected VM come back only when it is destroyed (or when it
-		 * relinquishes them): taking them earlier would punch holes in its measured
-		 * memory. The lock keeps VM_LOAD from lending a page between check and commit. */
-		spin_lock(&pvm_transition_lock);
-		rc = lent_to_protected(pa, args[1]) ? PAL_E_DENIED :
-		     mem_reclaim(ctx->caller, pa, ipa_init(args[0]), args[1]);
-		spin_unlock(&pvm_transition_lock);
-		return rc;
+		/* Pages lent to a protected VM come back only when it is destroyed or gives
+		 * them back: the ownership table refuses the reclaim (mem_own.h). */
+		return mem_reclaim(ctx->caller, pa, ipa_init(args[0]), args[1]);
 	default:
 		return mem_unshare(ctx->caller, pa, ipa_init(args[0]), args[1]);
 	}

@@ -1,7 +1,12 @@
 /*
  * Ownership table <-> stage-2. Lock order: the ownership module's lock (held while it
- * calls these ops), then a VM's lock, then reserve_lock (a leaf); the page pool's lock
- * is a leaf below all of them.
+ * calls these ops), then a VM's lock; the page pools' locks are leaves below both.
+ *
+ * Page tables: the host's and boot-manifest guests' come from the hypervisor's pool,
+ * a host-launched VM's from its own metadata pages. At run time every stage-2 change
+ * happens under the ownership lock, which counts the tables a transition needs
+ * (tables_needed, tables_available) before committing it: a committed change cannot run
+ * short, and a shortage is PAL_E_NO_MEMORY to the caller with nothing changed.
  */
 #include <string.h>
 #include "arch/cpu.h"
@@ -15,44 +20,10 @@
 #include "palisade/stage2.h"
 #include "palisade/vm.h"
 
-/* Enough page-table pages for the worst stage-2 change one transition can cause on
- * the host (a block split at each end of a range, at two levels) on every CPU at once. */
-#define RESERVE_TARGET 32
-
-static spinlock_t reserve_lock = SPINLOCK_INIT;
-static uint64_t reserve[RESERVE_TARGET];
-static unsigned reserve_n;
-
-bool mem_s2_reserve_fill(void)
-{
-	bool ok = true;
-
-	spin_lock(&reserve_lock);
-	while (reserve_n < RESERVE_TARGET) {
-		uint64_t p = page_alloc(&hyp_pool, 1);
-
-		if (!p) {
-			ok = false;
-			break;
-		}
-		reserve[reserve_n++] = p;
-	}
-	spin_unlock(&reserve_lock);
-	return ok;
-}
-
 void *mem_s2_alloc_table(uint64_t bytes, paddr_t *pa)
 {
 	uint64_t p = page_alloc_aligned(&hyp_pool, bytes >> PAGE_SHIFT, bytes >> PAGE_SHIFT);
 
-	if (!p && bytes == PAGE_SIZE) {
-		spin_lock(&reserve_lock);
-		if (reserve_n) {
-			p = reserve[--reserve_n];
-			memset((void *)(uintptr_t)p, 0, PAGE_SIZE);
-		}
-		spin_unlock(&reserve_lock);
-	}
 	*pa = pa_init(p);
 	return (void *)(uintptr_t)p;
 }
@@ -63,6 +34,7 @@ static unsigned s2_prot(uint8_t perms)
 	       (perms & MEM_PERM_X ? S2_X : 0);
 }
 
+/* The receiver's IPAs must be free and inside its IPA space (the count comes later). */
 static int op_prepare_map(void *ctx, vm_id_t id, ipaddr_t ipa, uint64_t pages)
 {
 	struct vm *vm = vm_by_id(id);
@@ -75,20 +47,49 @@ static int op_prepare_map(void *ctx, vm_id_t id, ipaddr_t ipa, uint64_t pages)
 	spin_lock(&vm->lock);
 	rc = s2_map_tables_needed(&vm->s2, ipa, pages << PAGE_SHIFT, &tables);
 	spin_unlock(&vm->lock);
-	if (rc)
-		return rc;
-	/* Every stage-2 change happens under the ownership module's lock, so the pool pages
-	 * counted here are still free when map() runs; the reserve covers the rest. */
-	if (!mem_s2_reserve_fill())
-		return PAL_E_NO_MEMORY;
-	/* A host-launched VM's tables come only from its own metadata pages. */
-	if ((vm->launch.meta_pages ? vm->launch.meta_pool.free_pages : hyp_pool.free_pages) < tables)
-		return PAL_E_NO_MEMORY;
-	return PAL_OK;
+	return rc;
 }
 
-/* The ownership module has checked the whole transition: failing here would leave it
- * half done, so it is a hypervisor bug, reported as such. */
+static int op_tables_needed(void *ctx, vm_id_t id, ipaddr_t ipa, paddr_t pa, uint64_t pages,
+			    bool map, uint64_t *tables)
+{
+	struct vm *vm = vm_by_id(id);
+	int rc;
+
+	(void)ctx;
+	*tables = 0;
+	if (!vm)
+		return PAL_OK;   /* being built or gone: op_map/op_unmap leave it alone too */
+	spin_lock(&vm->lock);
+	rc = s2_change_tables_needed(&vm->s2, ipa, pa, pages << PAGE_SHIFT, map, tables);
+	spin_unlock(&vm->lock);
+	return rc;
+}
+
+/* The VMs whose tables come from the hypervisor's pool share it: their needs add up. */
+static int op_tables_available(void *ctx, const uint64_t *tables, unsigned n)
+{
+	uint64_t from_pool = 0;
+
+	(void)ctx;
+	for (unsigned id = 0; id < n; id++) {
+		struct vm *vm;
+
+		if (!tables[id])
+			continue;
+		vm = vm_by_id((vm_id_t)id);
+		if (vm && vm->launch.meta_pages) {
+			if (vm->launch.meta_pool.free_pages < tables[id])
+				return PAL_E_NO_MEMORY;
+		} else {
+			from_pool += tables[id];
+		}
+	}
+	return hyp_pool.free_pages < from_pool ? PAL_E_NO_MEMORY : PAL_OK;
+}
+
+/* The ownership module has checked the whole transition and counted its tables:
+ * failing here would leave it half done, so it is a hypervisor bug, reported as such. */
 static void op_map(void *ctx, vm_id_t id, ipaddr_t ipa, paddr_t pa, uint64_t pages,
 		   uint8_t perms)
 {
@@ -143,6 +144,8 @@ static void op_zero(void *ctx, paddr_t pa, uint64_t pages)
 static const struct mem_s2_ops ops = {
 	.ctx = NULL,
 	.prepare_map = op_prepare_map,
+	.tables_needed = op_tables_needed,
+	.tables_available = op_tables_available,
 	.map = op_map,
 	.unmap = op_unmap,
 	.tlb_flush = op_tlb_flush,
@@ -172,8 +175,6 @@ void mem_s2_init(uint64_t table_pa, uint64_t table_bytes)
 			  hyp, 2, &ops);
 	if (rc)
 		panic("ownership table init failed (%d)", rc);
-	if (!mem_s2_reserve_fill())
-		panic("no memory for the stage-2 table reserve");
 }
 
 void mem_s2_report_host_fault(uint64_t pa, bool write, bool exec)

@@ -35,3 +35,8 @@ uint64_t mmio_load_value(const struct mmio_access *a, uint64_t raw)
 		v &= 0xffffffffull;
 	return v;
 }
+
+uint64_t mmio_store_value(const struct mmio_access *a, uint64_t reg)
+{
+	return a->size >= 8 ? reg : reg & ((1ull << (8 * a->size)) - 1);
+}

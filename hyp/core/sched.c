@@ -35,13 +35,14 @@ void sched_kick(struct vcpu *v)
 		c->need_resched = true;   /* woken beside the running vCPU: re-pick, slice */
 }
 
+/* Only a blocked vCPU wakes: an OFF one starts only by PSCI CPU_ON or its VM's start
+ * (never from PC 0 on a stray interrupt), a STOPPED one never runs again. */
 void sched_wake(struct vcpu *v)
 {
-	enum vcpu_state s = v->state;
+	enum vcpu_state s = VCPU_BLOCKED;
 
-	if (s == VCPU_BLOCKED || s == VCPU_OFF)
-		__atomic_compare_exchange_n(&v->state, &s, VCPU_RUNNABLE, false,
-					    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+	__atomic_compare_exchange_n(&v->state, &s, VCPU_RUNNABLE, false,
+				    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
 	sched_kick(v);
 }
 

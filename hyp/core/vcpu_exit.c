@@ -36,6 +36,12 @@ static uint64_t reg_read(const struct vcpu *v, unsigned r)
 	return r == 31 ? 0 : v->regs.x[r];
 }
 
+/* Length of the trapped instruction: 2 for a 16-bit T32 one (AArch32 EL0), else 4. */
+static unsigned insn_len(uint64_t esr)
+{
+	return (esr >> 25) & 1 ? 4 : 2;
+}
+
 static void reg_write(struct vcpu *v, unsigned r, uint64_t val)
 {
 	if (r != 31)
@@ -49,7 +55,7 @@ static void handle_hvc(struct vcpu *v)
 	if (psci_guest_call(v))
 		return;
 	if ((fn & 0xff000000u) == 0xc6000000u) {
-		struct hc_ctx ctx = { .caller = v->vm->id };
+		struct hc_ctx ctx = { .caller = v->vm->id, .vm = v->vm };
 
 		hc_dispatch(&ctx, v->vm->id, v->regs.x);
 		return;
@@ -114,12 +120,12 @@ static void handle_dabt(struct vcpu *v, const struct vcpu_exit *e)
 			continue;
 		if (!mmio_decode(e->esr, ipa, &a))
 			break;
-		value = a.write ? reg_read(v, a.reg) : 0;
+		value = a.write ? mmio_store_value(&a, reg_read(v, a.reg)) : 0;
 		if (d->access(vm, v, d->dev, ipa - d->base, a.size, a.write, &value) != PAL_OK)
 			break;
 		if (!a.write)
 			reg_write(v, a.reg, mmio_load_value(&a, value));
-		v->regs.pc += 4;
+		v->regs.pc += insn_len(e->esr);
 		return;
 	}
 	if (may_be_memory(vm, ipa) && fault_was_transient(vm, ipa, (e->esr >> 6) & 1, false))
@@ -129,9 +135,11 @@ static void handle_dabt(struct vcpu *v, const struct vcpu_exit *e)
 	if (vm->launch.host_launched && !in_launch_memory(vm, ipa) && mmio_decode(e->esr, ipa, &a)) {
 		v->mmio = a;
 		v->mmio_far = e->far;
+		v->mmio_insn_len = (uint8_t)insn_len(e->esr);
 		v->mmio_pending = true;
+		/* Only the accessed bytes leave the VM, zero-extended. */
 		vcpu_run_set_exit(v, VCPU_EXIT_MMIO | (uint64_t)a.size << 8 | (uint64_t)a.write << 12,
-				  ipa, a.write ? reg_read(v, a.reg) : 0);
+				  ipa, a.write ? mmio_store_value(&a, reg_read(v, a.reg)) : 0);
 		return;
 	}
 	/* Nothing there (or an access the device cannot take): an external abort, as a
@@ -142,6 +150,22 @@ static void handle_dabt(struct vcpu *v, const struct vcpu_exit *e)
 	arch_vcpu_inject_dabt(v, e->far, (e->esr >> 6) & 1);
 }
 
+/*
+ * A protected VM's debug (op0 = 2: breakpoints, watchpoints, MDSCR, the OS lock) and
+ * PMU (op0 = 3, CRn 9 or 14 with op1 0 or 3) registers trap here (vcpu_arch.c,
+ * pmu_debug_for): they read as zero and ignore writes, as pKVM does, so an unmodified
+ * kernel boots (Linux clears the OS lock and resets PMU registers early) while nothing
+ * of its own lands in registers the host will see.
+ */
+static bool pvm_raz_wi(const struct vcpu *v, uint64_t esr)
+{
+	unsigned op0 = (esr >> 20) & 3, op1 = (esr >> 14) & 7, crn = (esr >> 10) & 0xf;
+
+	if (!v->vm->is_protected)
+		return false;
+	return op0 == 2 || (op0 == 3 && (crn == 9 || crn == 14) && (op1 == 0 || op1 == 3));
+}
+
 static void handle_sysreg(struct vcpu *v, const struct vcpu_exit *e)
 {
 	bool read = e->esr & 1;
@@ -149,7 +173,13 @@ static void handle_sysreg(struct vcpu *v, const struct vcpu_exit *e)
 
 	if (!read && (e->esr & SYSREG_ISS_MASK) == ISS_ICC_SGI1R) {
 		vm_irq_sgi(v, reg_read(v, rt));
-		v->regs.pc += 4;
+		v->regs.pc += insn_len(e->esr);
+		return;
+	}
+	if (pvm_raz_wi(v, e->esr)) {
+		if (read)
+			reg_write(v, rt, 0);
+		v->regs.pc += insn_len(e->esr);
 		return;
 	}
 	arch_vcpu_inject_undef(v);
@@ -157,7 +187,7 @@ static void handle_sysreg(struct vcpu *v, const struct vcpu_exit *e)
 
 static void handle_wfx(struct vcpu *v, const struct vcpu_exit *e)
 {
-	v->regs.pc += 4;
+	v->regs.pc += insn_len(e->esr);
 	if (e->esr & 1)      /* WFE: just let others run */
 		return;
 	if (!vm_irq_pending(v)) {
@@ -175,20 +205,26 @@ void vcpu_handle_exit(struct vcpu *v, const struct vcpu_exit *e)
 {
 	uint64_t ec = ESR_EC(e->esr);
 
+	/* Exception kinds from guest.S: the vector index; 8..11 from a lower EL in AArch64,
+	 * 12..15 the same from AArch32 (EL0 only: EL1 is always AArch64, HCR_EL2.RW). */
 	switch (e->kind) {
 	case 9:   /* IRQ */
 	case 10:  /* FIQ */
+	case 13:
+	case 14:
 		irq_handle();
 		return;
 	case 11:
+	case 15:
 		log_printf("PALISADE: VM %u vCPU %u: SError (ESR 0x%llx)\n", v->vm->id, v->index,
 			   (unsigned long long)e->esr);
 		vm_stop(v->vm, "SError");
 		return;
 	case 8:
+	case 12:
 		break;
 	default:
-		vm_stop(v->vm, "exception from AArch32");
+		vm_stop(v->vm, "unexpected exception kind");
 		return;
 	}
 
@@ -197,7 +233,7 @@ void vcpu_handle_exit(struct vcpu *v, const struct vcpu_exit *e)
 		handle_hvc(v);
 		break;
 	case EC_SMC64:
-		v->regs.pc += 4;     /* trapped SMC: ELR is the SMC itself */
+		v->regs.pc += insn_len(e->esr);   /* trapped SMC: ELR is the SMC itself */
 		handle_hvc(v);
 		break;
 	case EC_DABT_LOW:

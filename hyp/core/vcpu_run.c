@@ -55,7 +55,8 @@ static uint64_t run_until_exit(struct cpu *c, struct vcpu *hv, struct vcpu *v)
 		uint64_t ich_hcr;
 		unsigned used;
 
-		if (v->state == VCPU_STOPPED || v->vm->state != VM_RUNNING)
+		if (__atomic_load_n(&v->state, __ATOMIC_SEQ_CST) == VCPU_STOPPED ||
+		    __atomic_load_n(&v->vm->state, __ATOMIC_SEQ_CST) != VM_RUNNING)
 			return VCPU_EXIT_SHUTDOWN;
 		if (v->state == VCPU_OFF)
 			return VCPU_EXIT_CPU_OFF;
@@ -87,26 +88,18 @@ int64_t hc_vcpu_run(struct hc_ctx *ctx, const uint64_t args[], uint64_t results[
 {
 	struct cpu *c = arch_this_cpu();
 	struct vcpu *hv = c->current, *v;
-	int expected = -1, rc;
-	struct vm *vm = launched_vm(args[0], &rc);
+	struct vm *vm;
+	int rc;
 	uint64_t code;
 
 	(void)ctx;
-	if (!vm)
+	if (!hv)
+		return PAL_E_STATE;
+	/* Claimed for this CPU: VM_DESTROY waits for run_cpu to drop before tearing down. */
+	v = vm_launch_claim_vcpu(args[0], args[1], (int)c->index, &rc);
+	if (!v)
 		return rc;
-	if (args[1] >= vm->vcpu_count)
-		return PAL_E_NOT_FOUND;
-	if (vm->state != VM_RUNNING || !hv)
-		return PAL_E_STATE;
-	v = &vm->vcpus[args[1]];
-	/* One CPU at a time runs a vCPU; VM_DESTROY waits for run_cpu to drop. */
-	if (!__atomic_compare_exchange_n(&v->run_cpu, &expected, (int)c->index, false,
-					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
-		return PAL_E_STATE;
-	if (v->state == VCPU_OFF || v->state == VCPU_STOPPED || vm->state != VM_RUNNING) {
-		__atomic_store_n(&v->run_cpu, -1, __ATOMIC_RELEASE);
-		return PAL_E_STATE;
-	}
+	vm = v->vm;
 	v->pcpu = c->index;
 	vm_irq_vcpu_put(hv);
 	arch_vcpu_load(v);
@@ -119,7 +112,7 @@ int64_t hc_vcpu_run(struct hc_ctx *ctx, const uint64_t args[], uint64_t results[
 		} else {
 			if (!v->mmio.write && v->mmio.reg != 31)
 				v->regs.x[v->mmio.reg] = mmio_load_value(&v->mmio, args[2]);
-			v->regs.pc += 4;
+			v->regs.pc += v->mmio_insn_len;
 		}
 		v->mmio_pending = false;
 	}
@@ -144,6 +137,6 @@ int64_t hc_vcpu_run(struct hc_ctx *ctx, const uint64_t args[], uint64_t results[
 	} else if (code == VCPU_EXIT_SHUTDOWN) {
 		results[1] = vm->launch.reset_requested;
 	}
-	__atomic_store_n(&v->run_cpu, -1, __ATOMIC_RELEASE);
+	__atomic_store_n(&v->run_cpu, -1, __ATOMIC_SEQ_CST);
 	return PAL_OK;
 }

@@ -20,12 +20,37 @@
 
 struct vm vms[VM_MAX];
 
+/* Published VMs only: the acquire pairs with vm_publish()'s release, so a VM found
+ * here is complete. */
 struct vm *vm_by_id(vm_id_t id)
 {
-	for (unsigned i = 0; i < VM_MAX; i++)
-		if (vms[i].state != VM_EMPTY && vms[i].id == id)
+	for (unsigned i = 0; i < VM_MAX; i++) {
+		enum vm_state s = __atomic_load_n(&vms[i].state, __ATOMIC_ACQUIRE);
+
+		if (s != VM_EMPTY && s != VM_BUILDING && vms[i].id == id)
 			return &vms[i];
+	}
 	return NULL;
+}
+
+bool vm_slot_free(void)
+{
+	for (unsigned i = 0; i < VM_MAX; i++)
+		if (__atomic_load_n(&vms[i].state, __ATOMIC_ACQUIRE) == VM_EMPTY)
+			return true;
+	return false;
+}
+
+void vm_publish(struct vm *vm)
+{
+	__atomic_store_n(&vm->state, VM_CREATED, __ATOMIC_RELEASE);
+}
+
+void vm_discard(struct vm *vm)
+{
+	if (vm->s2.root)
+		s2_destroy(&vm->s2);
+	memset(vm, 0, sizeof(*vm));   /* state VM_EMPTY: the slot is free again */
 }
 
 /* Stage-2 tables of a VM the host launched come from the metadata pages it donated;
@@ -75,26 +100,37 @@ static void s2_tlb_inv(void *cookie, ipaddr_t ipa, uint64_t size)
 	isb();
 }
 
-int vm_create(vm_id_t id, bool is_host, unsigned vcpus, const char *name,
+/* Callers serialise creation (boot: one CPU; VM_CREATE: launch_global). */
+int vm_create(vm_id_t id, const struct vm_config *cfg, unsigned vcpus, const char *name,
 	      const struct vm_meta *meta, struct vm **out)
 {
 	struct vm *vm = NULL;
 	struct s2_mm_ops ops;
+	bool is_host = cfg->is_host;
 	int rc;
 
 	if (vcpus == 0 || vcpus > VCPU_MAX_PER_VM || vcpus > cpu_count || vm_by_id(id) ||
 	    id == VM_ID_HYP || id >= VM_ID_LIMIT)
 		return PAL_E_INVALID;
 	for (unsigned i = 0; i < VM_MAX && !vm; i++)
-		if (vms[i].state == VM_EMPTY)
+		if (__atomic_load_n(&vms[i].state, __ATOMIC_ACQUIRE) == VM_EMPTY)
 			vm = &vms[i];
 	if (!vm)
 		return PAL_E_NO_MEMORY;
 	memset(vm, 0, sizeof(*vm));
+	vm->state = VM_BUILDING;
 	vm->id = id;
 	vm->is_host = is_host;
+	vm->is_protected = cfg->is_protected;
+	vm->launch.host_launched = cfg->host_launched;
+	vm->launch.policy = cfg->policy;
+	vm->launch.mem_base = cfg->mem_base;
+	vm->launch.mem_size = cfg->mem_size;
+	vm->launch.phase = PVM_CREATED;
+	lm_init(&vm->launch.lm);
 	vm->lock = (spinlock_t)SPINLOCK_INIT;
 	vm->launch_lock = (spinlock_t)SPINLOCK_INIT;
+	vm->measure_lock = (spinlock_t)SPINLOCK_INIT;
 	if (meta) {
 		/* The first metadata page holds the pool's bitmap, the rest are the pool. */
 		vm->launch.meta_pa = meta->pa;
@@ -128,7 +164,6 @@ int vm_create(vm_id_t id, bool is_host, unsigned vcpus, const char *name,
 		v->run_cpu = -1;
 		arch_vcpu_reset(v, 0, 0);
 	}
-	vm->state = VM_CREATED;
 	*out = vm;
 	return PAL_OK;
 }
@@ -172,7 +207,8 @@ void vm_start(struct vm *vm, uint64_t entry, uint64_t arg0)
 	vm->live_vcpus = vm->vcpu_count;
 	for (unsigned i = 0; i < vm->vcpu_count; i++)
 		sched_add(&vm->vcpus[i]);
-	sched_wake(v0);
+	__atomic_store_n(&v0->state, VCPU_RUNNABLE, __ATOMIC_SEQ_CST);
+	sched_kick(v0);
 }
 
 void vm_stop(struct vm *vm, const char *why)
@@ -182,9 +218,15 @@ void vm_stop(struct vm *vm, const char *why)
 		log_printf("PALISADE: the host VM stopped; powering off\n");
 		psci_system_off();
 	}
-	vm->state = VM_STOPPED;
+	/* A running protected VM's lifecycle moves on (VM_DESTROY's may already have). */
+	spin_lock(&vm->launch_lock);
+	enum pvm_phase next;
+	if (pvm_step(vm->launch.phase, PVM_EV_STOP, &next) == PAL_OK)
+		__atomic_store_n(&vm->launch.phase, next, __ATOMIC_RELEASE);
+	spin_unlock(&vm->launch_lock);
+	__atomic_store_n(&vm->state, VM_STOPPED, __ATOMIC_SEQ_CST);
 	for (unsigned i = 0; i < vm->vcpu_count; i++) {
-		vm->vcpus[i].state = VCPU_STOPPED;
+		__atomic_store_n(&vm->vcpus[i].state, VCPU_STOPPED, __ATOMIC_SEQ_CST);
 		sched_kick(&vm->vcpus[i]);
 	}
 }
@@ -194,22 +236,33 @@ void vm_stop(struct vm *vm, const char *why)
  * hold its state any more. Every page it had is zeroed and returned (hyp/mem), its
  * VMID's TLB entries and its tables go, and the slot is free again.
  */
-void vm_teardown(struct vm *vm)
+/* Under the ownership lock, between returning the VM's pages and its metadata: every
+ * TLB entry of the VMID goes (walk caches included), then its tables. */
+static void release_stage2(void *arg)
 {
-	int rc = mem_vm_teardown(vm->id);
+	struct vm *vm = arg;
 
-	if (rc)
-		panic("VM %u: teardown of its memory failed (%d)", vm->id, rc);
-	/* The whole IPA space: every TLB entry of the VMID, walk caches included. */
 	s2_tlb_inv(vm, ipa_init(0), S2_IPA_LIMIT);
 	spin_lock(&vm->lock);
 	s2_destroy(&vm->s2);
 	spin_unlock(&vm->lock);
-	/* Metadata pages go back to the host zeroed (the tables in them are gone). */
-	if (vm->launch.meta_pages && mem_return_from_hyp(vm->launch.meta_pa, vm->launch.meta_pages))
-		panic("VM %u: metadata pages cannot be returned", vm->id);
+}
+
+int vm_teardown(struct vm *vm)
+{
+	int rc = mem_vm_teardown(vm->id, vm->launch.meta_pa, vm->launch.meta_pages,
+				 release_stage2, vm);
+
+	if (rc) {
+		/* The host's page tables ran out: the VM stays stopped, whole, and a later
+		 * VM_DESTROY can finish the job. Never a panic. */
+		log_printf("PALISADE: VM %u (%s) cannot be torn down yet (%d)\n", vm->id,
+			   vm->name, rc);
+		return rc;
+	}
 	vm_console_detach(vm);
 	log_printf("PALISADE: VM %u (%s) torn down: its memory zeroed and returned to the host\n",
 		   vm->id, vm->name);
 	__atomic_store_n(&vm->state, VM_EMPTY, __ATOMIC_RELEASE);
+	return PAL_OK;
 }

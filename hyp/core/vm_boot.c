@@ -72,11 +72,13 @@ static void map_host_devices(struct vm *vm, const void *fdt, bool virtual_consol
 
 static struct vm *create_host(const struct manifest_vm *mv)
 {
+	struct vm_config cfg = { .is_host = true };
 	struct vm *vm;
-	int rc = vm_create(VM_ID_HOST, true, mv->vcpus, "host", NULL, &vm);
+	int rc = vm_create(VM_ID_HOST, &cfg, mv->vcpus, "host", NULL, &vm);
 
 	if (rc)
 		panic("host VM: create failed (%d)", rc);
+	vm_publish(vm);
 	for (unsigned i = 0; i < boot_manifest.host_mem_count; i++) {
 		const struct pa_range *r = &boot_manifest.host_mem[i];
 
@@ -154,11 +156,6 @@ static void measure_guest(struct vm *vm, const struct manifest_vm *mv,
 	struct lm_boot b = { .entry = ipa_addr(layout->kernel), .x = { ipa_addr(layout->fdt) },
 			     .pstate = ARCH_VCPU_RESET_PSTATE };
 
-	vm->is_protected = true;
-	vm->launch.policy = mv->debug ? ATTEST_POLICY_DEBUG : 0;
-	vm->launch.mem_base = ipa_addr(mv->mem_ipa);
-	vm->launch.mem_size = mv->mem_size;
-	lm_init(&vm->launch.lm);
 	measure_range(vm, mv, layout->kernel, mv->kernel.size);
 	if (layout->has_initrd)
 		measure_range(vm, mv, layout->initrd, layout->initrd_size);
@@ -167,7 +164,9 @@ static void measure_guest(struct vm *vm, const struct manifest_vm *mv,
 	    lm_seal(&vm->launch.lm, vm->launch.mem_base, vm->launch.mem_size, mv->vcpus,
 		    vm->launch.policy))
 		panic("%s: measurement failed", mv->node);
-	vm->launch.started = true;
+	if (mem_vm_seal(mv->id))
+		panic("%s: cannot seal its memory", mv->node);
+	vm->launch.phase = PVM_RUNNING;
 	vm_launch_log_measurement(vm);
 }
 
@@ -188,15 +187,23 @@ static void build_guest(const struct manifest_vm *mv)
 		rc = loader_guest_layout(mv, &img, &layout, err, sizeof(err));
 	if (rc)
 		panic("%s: kernel: %s", mv->node, err);
-	rc = vm_create(mv->id, false, mv->vcpus, mv->node, NULL, &vm);
+	struct vm_config vc = { .is_protected = mv->is_protected,
+				.policy = mv->debug ? ATTEST_POLICY_DEBUG : 0,
+				.mem_base = ipa_addr(mv->mem_ipa), .mem_size = mv->mem_size };
+
+	rc = vm_create(mv->id, &vc, mv->vcpus, mv->node, NULL, &vm);
 	if (!rc)
-		rc = mem_vm_create(mv->id);
+		rc = mem_vm_create(mv->id, mv->is_protected ? MEM_VM_PROTECTED : 0);
 	if (rc)
 		panic("%s: create failed (%d)", mv->node, rc);
+	vm_publish(vm);
 	/* Its memory leaves the host for good through the ownership table, which maps it
-	 * into the guest's stage-2 (it was never in the host's). */
-	rc = mem_donate(VM_ID_HOST, mv->mem_pa, ipa_from_pa_identity(mv->mem_pa),
-			mv->mem_size >> PAGE_SHIFT, mv->id, mv->mem_ipa);
+	 * into the guest's stage-2 (it was never in the host's): for a protected VM as its
+	 * measured launch, the only way memory reaches one. */
+	rc = mv->is_protected
+		? mem_launch_give(mv->mem_pa, mv->mem_size >> PAGE_SHIFT, mv->id, mv->mem_ipa, false)
+		: mem_donate(VM_ID_HOST, mv->mem_pa, ipa_from_pa_identity(mv->mem_pa),
+			     mv->mem_size >> PAGE_SHIFT, mv->id, mv->mem_ipa);
 	if (rc)
 		panic("%s: cannot give it its memory (%d)", mv->node, rc);
 
@@ -270,6 +277,8 @@ void vm_boot(uint64_t dtb)
 			build_guest(&boot_manifest.vms[i]);
 	build_host(host, manifest_host(&boot_manifest), dtb);
 
+	/* No CPU may fetch a guest's first instructions from a stale I-cache line. */
+	arch_icache_inval_all();
 	__atomic_store_n(&sched_started, true, __ATOMIC_RELEASE);
 	for (uint32_t i = 1; i < cpu_count; i++)
 		if (cpus[i].online)

@@ -193,6 +193,42 @@ static void save_sysregs(struct vcpu *v)
 	write_sysreg(cntv_ctl_el02, 0);
 }
 
+/*
+ * PMU and debug for a protected vCPU (docs/threat-model.md, "PMU and debug"): its own
+ * accesses to PMU, debug and OS-lock registers trap to EL2 (and take an UNDEF, as for
+ * any register it is not given: pKVM gives protected VMs neither), so it can leave no
+ * state in them for the host to read; and the host's counters stop counting while it
+ * runs, so they cannot measure it. Other VMs share the PMU and debug registers with the
+ * host, as before.
+ */
+#define MDCR_TPMCR (1ull << 5)
+#define MDCR_TPM   (1ull << 6)
+#define MDCR_TDA   (1ull << 9)
+#define MDCR_TDOSA (1ull << 10)
+#define MDCR_TDRA  (1ull << 11)
+#define MDCR_TTRF  (1ull << 19)
+
+static void pmu_debug_for(struct cpu *c, const struct vcpu *v)
+{
+	uint64_t mdcr = (read_sysreg(pmcr_el0) >> 11) & 0x1f;   /* HPMN: every counter */
+	bool prot = v->vm->is_protected;
+
+	if (prot) {
+		mdcr |= MDCR_TPMCR | MDCR_TPM | MDCR_TDA | MDCR_TDOSA | MDCR_TDRA;
+		if ((read_sysreg(id_aa64dfr0_el1) >> 40) & 0xf)   /* FEAT_TRF */
+			mdcr |= MDCR_TTRF;
+	}
+	if (prot && !c->pmu_paused) {
+		c->pmu_enabled = read_sysreg(pmcntenset_el0);
+		write_sysreg(pmcntenclr_el0, ~0ull);
+		c->pmu_paused = true;
+	} else if (!prot && c->pmu_paused) {
+		write_sysreg(pmcntenset_el0, c->pmu_enabled);
+		c->pmu_paused = false;
+	}
+	write_sysreg(mdcr_el2, mdcr);
+}
+
 void arch_vcpu_load(struct vcpu *v)
 {
 	struct cpu *c = arch_this_cpu();
@@ -202,6 +238,7 @@ void arch_vcpu_load(struct vcpu *v)
 	if (c->loaded_vcpu)
 		arch_vcpu_put();
 	load_sysregs(v);
+	pmu_debug_for(c, v);
 	write_sysreg(vttbr_el2, v->vm->vttbr);
 	write_sysreg(vmpidr_el2, (1ull << 31) | v->index);
 	write_sysreg(S3_4_C12_C11_7 /* ICH_VMCR_EL2 */, v->gic.vmcr);
@@ -260,7 +297,9 @@ static void inject_sync(struct vcpu *v, uint64_t esr, uint64_t far, bool set_far
 	uint64_t vbar = read_sysreg(vbar_el12);
 	uint64_t offset;
 
-	if (mode == 0x5)        /* EL1h */
+	if (v->regs.pstate & 0x10)   /* AArch32 (EL0): lower EL using AArch32 */
+		offset = 0x600;
+	else if (mode == 0x5)   /* EL1h */
 		offset = 0x200;
 	else if (mode == 0x4)   /* EL1t */
 		offset = 0x000;

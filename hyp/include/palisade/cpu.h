@@ -28,6 +28,8 @@ struct cpu {
 	struct vcpu *fp_owner;           /* whose FP/SIMD state is in the registers */
 	struct vcpu *runq;               /* vCPUs placed on this CPU */
 	struct vcpu *current;            /* the vCPU being run, if any */
+	bool pmu_paused;                 /* a protected vCPU is loaded: counters held off */
+	uint64_t pmu_enabled;            /* PMCNTENSET_EL0 to restore when it leaves */
 	volatile bool need_resched;
 	uint32_t selftest_failures;      /* checks this CPU ran on itself and failed */
 	const char *selftest_failed;     /* name of the first one */

@@ -10,8 +10,11 @@
 #include "palisade/hypercall_handlers.h"
 #include "palisade/vmid.h"
 
+struct vm;
+
 struct hc_ctx {
 	vm_id_t caller;   /* the VM whose vCPU trapped (never trusted for anything else) */
+	struct vm *vm;    /* that VM: it cannot go away while its vCPU is in the call */
 };
 
 #endif

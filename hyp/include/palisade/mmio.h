@@ -19,5 +19,8 @@ struct mmio_access {
 bool mmio_decode(uint64_t esr, uint64_t ipa, struct mmio_access *a);
 /* Portable: the value a load of 'raw' leaves in the register. */
 uint64_t mmio_load_value(const struct mmio_access *a, uint64_t raw);
+/* Portable: what a store of register value 'reg' puts on the bus: the accessed bytes
+ * only, zero-extended (nothing else of the register may leave the VM). */
+uint64_t mmio_store_value(const struct mmio_access *a, uint64_t reg);
 
 #endif

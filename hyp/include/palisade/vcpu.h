@@ -69,6 +69,7 @@ struct vcpu {
 	bool mmio_pending;
 	struct mmio_access mmio;
 	uint64_t mmio_far;              /* its guest virtual address, for an abort */
+	uint8_t mmio_insn_len;          /* 2 or 4 (ESR.IL): how far to step past it */
 	uint64_t exit_code, exit_addr, exit_data;
 	struct vcpu *runq_next;         /* this physical CPU's run queue */
 };

@@ -10,6 +10,7 @@
 #include "palisade/addr.h"
 #include "palisade/launch_measure.h"
 #include "palisade/page_alloc.h"
+#include "palisade/pvm_lifecycle.h"
 #include "palisade/spinlock.h"
 #include "palisade/stage2.h"
 #include "palisade/vcpu.h"
@@ -18,7 +19,8 @@
 #define VM_MAX 8
 #define VM_MAX_MMIO_DEVICES 8
 
-enum vm_state { VM_EMPTY = 0, VM_CREATED, VM_RUNNING, VM_STOPPED };
+/* VM_BUILDING: a slot taken by vm_create() and not yet published (invisible). */
+enum vm_state { VM_EMPTY = 0, VM_CREATED, VM_RUNNING, VM_STOPPED, VM_BUILDING };
 
 /* An emulated device in a VM's IPA space (stage-2 unmapped, accesses trap). */
 struct vm_mmio_device {
@@ -36,8 +38,7 @@ struct vm_mmio_device {
  */
 struct vm_launch {
 	bool host_launched;             /* made by VM_CREATE: driven by the host's calls */
-	bool boot_set;
-	bool started;                   /* measurement sealed */
+	enum pvm_phase phase;           /* the lifecycle (pvm_lifecycle.h); launch_lock */
 	bool reset_requested;           /* it stopped with PSCI SYSTEM_RESET */
 	uint32_t policy;                /* ATTEST_POLICY_* */
 	uint64_t mem_base, mem_size;
@@ -48,7 +49,16 @@ struct vm_launch {
 	uint64_t meta_pages;
 	struct page_pool meta_pool;     /* stage-2 tables; empty for boot-manifest VMs */
 	struct lm_state lm;
-	uint8_t rmr[4][LM_DIGEST_LEN];  /* runtime measurement registers */
+	uint8_t rmr[4][LM_DIGEST_LEN];  /* runtime measurement registers; measure_lock */
+};
+
+/* What a VM is, fixed before any other CPU can find it (vm_create). */
+struct vm_config {
+	bool is_host;
+	bool is_protected;
+	bool host_launched;
+	uint32_t policy;                /* ATTEST_POLICY_* */
+	uint64_t mem_base, mem_size;    /* protected VMs: the RAM the launch must fill */
 };
 
 struct vm {
@@ -68,8 +78,17 @@ struct vm {
 	struct vgic *vgic;
 	uint64_t gicd_ipa, gicr_ipa;
 	spinlock_t launch_lock;         /* launch calls; taken before vm->lock */
+	spinlock_t measure_lock;        /* a leaf: the runtime measurement registers */
 	struct vm_launch launch;
 };
+
+/* Sealed: its launch measurement is final (running, or stopped after running). */
+static inline bool pvm_sealed(const struct vm *vm)
+{
+	enum pvm_phase p = __atomic_load_n(&vm->launch.phase, __ATOMIC_ACQUIRE);
+
+	return p == PVM_RUNNING || p == PVM_STOPPED;
+}
 
 extern struct vm vms[VM_MAX];
 
@@ -81,9 +100,16 @@ struct vm_meta {
 	uint64_t pages;
 };
 
-/* meta: NULL for the VMs the hypervisor builds at boot (their tables come from its pool). */
-int vm_create(vm_id_t id, bool is_host, unsigned vcpus, const char *name,
+/*
+ * Builds a VM in a free slot, invisible to vm_by_id() until vm_publish(): every field
+ * is set before any other CPU can find it. meta: NULL for the VMs the hypervisor builds
+ * at boot (their tables come from its pool). vm_discard() frees an unpublished slot.
+ */
+int vm_create(vm_id_t id, const struct vm_config *cfg, unsigned vcpus, const char *name,
 	      const struct vm_meta *meta, struct vm **out);
+void vm_publish(struct vm *vm);
+bool vm_slot_free(void);
+void vm_discard(struct vm *vm);
 int vm_map(struct vm *vm, ipaddr_t ipa, paddr_t pa, uint64_t size, unsigned prot);
 /* ipa through the VM's stage-2 under its lock (s2_lookup's results; pa, prot may be NULL). */
 int vm_translate(struct vm *vm, ipaddr_t ipa, paddr_t *pa, unsigned *prot);
@@ -94,7 +120,8 @@ int vm_add_mmio(struct vm *vm, uint64_t base, uint64_t size,
 void vm_start(struct vm *vm, uint64_t entry, uint64_t arg0);
 /* Stops every vCPU of the VM (guest PSCI SYSTEM_OFF); the host stopping powers off. */
 void vm_stop(struct vm *vm, const char *why);
-/* Called by the CPU that dropped the VM's last vCPU; see vm.c. */
-void vm_teardown(struct vm *vm);
+/* No vCPU of the VM is on a CPU any more (see vm.c): zero and return its memory, free
+ * its slot. PAL_E_NO_MEMORY (nothing changed) if the host's page tables cannot be had. */
+int vm_teardown(struct vm *vm);
 
 #endif

@@ -18,12 +18,13 @@ enum vcpu_run_exit {
 	VCPU_EXIT_SHUTDOWN = 6,
 };
 
-/* Serialises VM_LOAD's lending with the host's MEM_RECLAIM checks (hc_mem.c). */
-extern spinlock_t pvm_transition_lock;
-
-/* The VM the host names, if it is one the host launched: else NULL with *rc
- * PAL_E_NOT_FOUND (no such VM) or PAL_E_DENIED (not host-launched). */
-struct vm *launched_vm(uint64_t id, int *rc);
+/*
+ * VCPU_RUN's way in: vCPU index of the running VM the host launched as vm_id, claimed
+ * for CPU cpu (its run_cpu; the caller sets it back to -1 when it returns), or NULL
+ * with *rc PAL_E_NOT_FOUND (no such VM or vCPU), PAL_E_DENIED (not host-launched) or
+ * PAL_E_STATE (not running, vCPU off or already on a CPU).
+ */
+struct vcpu *vm_launch_claim_vcpu(uint64_t vm_id, uint64_t index, int cpu, int *rc);
 
 /* Metadata pages VM_CREATE needs for a VM of mem_size bytes. */
 uint64_t vm_launch_meta_pages_needed(uint64_t mem_size);

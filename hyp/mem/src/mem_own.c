@@ -42,6 +42,8 @@ static struct {
 	unsigned int nr;               /* regions: sorted, disjoint, set at init */
 	struct region rg[MEM_MAX_REGIONS];
 	uint64_t live;                 /* bit v: VM v exists and may receive memory */
+	uint64_t protected_vms;        /* bit v: VM v receives memory only by launch gives */
+	uint64_t sealed;               /* bit v: protected VM v receives nothing any more */
 } db = { .lock = SPINLOCK_INIT };
 
 _Static_assert(VM_ID_LIMIT <= 64, "db.live is a 64-bit mask");
@@ -58,6 +60,8 @@ struct req {
 	vm_id_t peer;       /* receiver of donate, lend, share */
 	ipaddr_t peer_ipa;  /* where the receiver will see the first page */
 	uint8_t perms;      /* receiver's permissions for lend and share */
+	bool launch;        /* a measured-launch give (mem_launch_give) */
+	uint64_t protected_vms;  /* db.protected_vms, copied under the lock for step() */
 };
 
 /* A party that can access a page through its stage-2. */
@@ -203,6 +207,10 @@ static int step(const struct req *r, uint64_t k, paddr_t pa, const struct mem_pa
 			return PAL_E_DENIED;
 		if (cur->state != (r->op == OP_RECLAIM ? MEM_LENT : MEM_SHARED))
 			return PAL_E_STATE;
+		/* A protected VM's memory stays its own until it gives it back or dies:
+		 * taking it earlier would punch holes in its measured memory. */
+		if (cur->borrower != NO_VM && ((r->protected_vms >> cur->borrower) & 1))
+			return PAL_E_DENIED;
 		if (ipa_addr(side_ipa(cur, r->caller, pa)) != want_ipa)
 			return PAL_E_INVALID;
 		*next = back_to_owner(cur);
@@ -259,11 +267,17 @@ struct tlb_span {
 struct batch {
 	struct run unmap[2], map[2], zero;  /* [slot]: owner's and borrower's access */
 	struct tlb_span tlb[TLB_SLOTS];
+	/* Count mode (the check phase): nothing changes; the page tables each VM's runs
+	 * would allocate are summed instead, and the first error is kept. */
+	bool count;
+	int err;
+	uint64_t tables[VM_ID_LIMIT];
 };
 
-static void batch_init(struct batch *b)
+static void batch_init(struct batch *b, bool count)
 {
 	*b = (struct batch){ 0 };
+	b->count = count;
 	for (int i = 0; i < TLB_SLOTS; i++)
 		b->tlb[i].vm = NO_VM;
 }
@@ -309,7 +323,18 @@ static void run_emit(struct batch *b, struct run *r, enum run_kind kind)
 
 	if (!r->pages)
 		return;
-	if (kind == RUN_UNMAP) {
+	if (b->count) {
+		uint64_t n = 0;
+		int err = PAL_OK;
+
+		if (kind != RUN_ZERO)
+			err = ops->tables_needed(ops->ctx, r->vm, r->ipa, r->pa, r->pages,
+						 kind == RUN_MAP, &n);
+		if (err != PAL_OK && b->err == PAL_OK)
+			b->err = err;
+		if (r->vm < VM_ID_LIMIT)
+			b->tables[r->vm] += n;
+	} else if (kind == RUN_UNMAP) {
 		ops->unmap(ops->ctx, r->vm, r->ipa, r->pages);
 		tlb_note(b, r->vm, r->ipa, r->pages);
 	} else if (kind == RUN_MAP) {
@@ -375,7 +400,7 @@ static void commit_phase(const struct req *r, const struct span *sp, unsigned in
 			if (ph == PH_ZERO && zero)
 				run_add(b, &b->zero, RUN_ZERO, NO_VM,
 					ipa_from_pa_identity(pa), pa, 0);  /* runs by pa */
-			if (ph == PH_GRANT)
+			if (ph == PH_GRANT && !b->count)
 				*cur = next;
 		}
 	}
@@ -389,7 +414,7 @@ static void commit(const struct req *r, const struct span *sp, unsigned int nsp)
 {
 	struct batch b;
 
-	batch_init(&b);
+	batch_init(&b, false);
 	commit_phase(r, sp, nsp, &b, PH_REVOKE);
 	for (int s = 0; s < 2; s++)
 		run_emit(&b, &b.unmap[s], RUN_UNMAP);
@@ -402,6 +427,28 @@ static void commit(const struct req *r, const struct span *sp, unsigned int nsp)
 	commit_phase(r, sp, nsp, &b, PH_GRANT);
 	for (int s = 0; s < 2; s++)
 		run_emit(&b, &b.map[s], RUN_MAP);
+}
+
+/*
+ * Check phase of the stage-2 side: the same walk as commit() in count mode, so every
+ * page table the commit's unmaps (block splits) and maps will allocate is known and
+ * available before anything changes. A committed transition never fails for want of
+ * memory; a shortage is PAL_E_NO_MEMORY to the caller, with nothing changed.
+ */
+static int tables_check(const struct req *r, const struct span *sp, unsigned int nsp)
+{
+	static struct batch b;   /* db.lock held: one user at a time, off the EL2 stack */
+
+	batch_init(&b, true);
+	commit_phase(r, sp, nsp, &b, PH_REVOKE);
+	for (int s = 0; s < 2; s++)
+		run_emit(&b, &b.unmap[s], RUN_UNMAP);
+	commit_phase(r, sp, nsp, &b, PH_GRANT);
+	for (int s = 0; s < 2; s++)
+		run_emit(&b, &b.map[s], RUN_MAP);
+	if (b.err != PAL_OK)
+		return b.err;
+	return db.ops->tables_available(db.ops->ctx, b.tables, VM_ID_LIMIT);
 }
 
 /* ---- validation and the transaction ---- */
@@ -469,8 +516,27 @@ static int check_args(const struct req *r, paddr_t pa, uint64_t pages)
 	return PAL_OK;
 }
 
+static bool is_protected(vm_id_t vm)
+{
+	return vm < VM_ID_LIMIT && (db.protected_vms >> vm) & 1;
+}
+
+/*
+ * Who may give memory to whom (db.lock held). A protected VM receives memory only from
+ * the host, through the measured launch (VM_LOAD), before it is sealed (VM_START):
+ * never from another guest, never by a plain MEM_* call, never once it runs. A launch
+ * give names a protected receiver.
+ */
+static int give_allowed(const struct req *r)
+{
+	if (r->launch)
+		return is_protected(r->peer) && r->caller == VM_ID_HOST &&
+		       !((db.sealed >> r->peer) & 1) ? PAL_OK : PAL_E_DENIED;
+	return is_protected(r->peer) ? PAL_E_DENIED : PAL_OK;
+}
+
 /* Checks and applies r to [pa, pa + pages): all pages or none. Takes db.lock. */
-static int transact(const struct req *r, paddr_t pa, uint64_t pages)
+static int transact(struct req *r, paddr_t pa, uint64_t pages)
 {
 	struct region *rg;
 	uint64_t first = 0;
@@ -484,10 +550,13 @@ static int transact(const struct req *r, paddr_t pa, uint64_t pages)
 		return PAL_E_RANGE;
 
 	spin_lock(&db.lock);
+	r->protected_vms = db.protected_vms;
 	if (op_by_vm(r->op) && !is_live(r->caller))
 		ret = PAL_E_DENIED;
 	else if (op_gives(r->op) && !is_live(r->peer))
 		ret = PAL_E_NOT_FOUND;
+	else if (op_gives(r->op))
+		ret = give_allowed(r);
 	for (uint64_t k = 0; ret == PAL_OK && k < pages; k++) {
 		struct mem_page next;
 		bool zero;
@@ -496,6 +565,8 @@ static int transact(const struct req *r, paddr_t pa, uint64_t pages)
 	}
 	if (ret == PAL_OK && op_gives(r->op) && is_guest(r->peer))
 		ret = db.ops->prepare_map(db.ops->ctx, r->peer, r->peer_ipa, pages);
+	if (ret == PAL_OK)
+		ret = tables_check(r, &(struct span){ rg, first, pages }, 1);
 	if (ret == PAL_OK)
 		commit(r, &(struct span){ rg, first, pages }, 1);
 	spin_unlock(&db.lock);
@@ -512,7 +583,7 @@ uint64_t mem_own_table_bytes(uint64_t ram_bytes)
 int mem_donate(vm_id_t from, paddr_t pa, ipaddr_t ipa, uint64_t pages,
 	       vm_id_t to, ipaddr_t to_ipa)
 {
-	struct req r = { OP_DONATE, from, ipa, to, to_ipa, 0 };
+	struct req r = { OP_DONATE, from, ipa, to, to_ipa, 0, false, 0 };
 
 	return transact(&r, pa, pages);
 }
@@ -520,7 +591,7 @@ int mem_donate(vm_id_t from, paddr_t pa, ipaddr_t ipa, uint64_t pages,
 int mem_lend(vm_id_t from, paddr_t pa, ipaddr_t ipa, uint64_t pages,
 	     vm_id_t to, ipaddr_t to_ipa, uint8_t perms)
 {
-	struct req r = { OP_LEND, from, ipa, to, to_ipa, perms };
+	struct req r = { OP_LEND, from, ipa, to, to_ipa, perms, false, 0 };
 
 	return transact(&r, pa, pages);
 }
@@ -528,77 +599,174 @@ int mem_lend(vm_id_t from, paddr_t pa, ipaddr_t ipa, uint64_t pages,
 int mem_share(vm_id_t from, paddr_t pa, ipaddr_t ipa, uint64_t pages,
 	      vm_id_t to, ipaddr_t to_ipa, uint8_t perms)
 {
-	struct req r = { OP_SHARE, from, ipa, to, to_ipa, perms };
+	struct req r = { OP_SHARE, from, ipa, to, to_ipa, perms, false, 0 };
 
 	return transact(&r, pa, pages);
 }
 
 int mem_relinquish(vm_id_t borrower, paddr_t pa, ipaddr_t ipa, uint64_t pages)
 {
-	struct req r = { OP_RELINQUISH, borrower, ipa, VM_ID_NONE, ipa_init(0), 0 };
+	struct req r = { OP_RELINQUISH, borrower, ipa, VM_ID_NONE, ipa_init(0), 0, false, 0 };
 
 	return transact(&r, pa, pages);
 }
 
 int mem_reclaim(vm_id_t owner, paddr_t pa, ipaddr_t ipa, uint64_t pages)
 {
-	struct req r = { OP_RECLAIM, owner, ipa, VM_ID_NONE, ipa_init(0), 0 };
+	struct req r = { OP_RECLAIM, owner, ipa, VM_ID_NONE, ipa_init(0), 0, false, 0 };
 
 	return transact(&r, pa, pages);
 }
 
 int mem_unshare(vm_id_t owner, paddr_t pa, ipaddr_t ipa, uint64_t pages)
 {
-	struct req r = { OP_UNSHARE, owner, ipa, VM_ID_NONE, ipa_init(0), 0 };
+	struct req r = { OP_UNSHARE, owner, ipa, VM_ID_NONE, ipa_init(0), 0, false, 0 };
 
 	return transact(&r, pa, pages);
 }
 
 int mem_donate_to_hyp(paddr_t pa, uint64_t pages)
 {
-	struct req r = { OP_HYP_DONATE, VM_ID_HOST, ipa_init(0), VM_ID_HYP, ipa_init(0), 0 };
+	struct req r = { OP_HYP_DONATE, VM_ID_HOST, ipa_init(0), VM_ID_HYP, ipa_init(0), 0, false, 0 };
 
 	return transact(&r, pa, pages);
 }
 
 int mem_return_from_hyp(paddr_t pa, uint64_t pages)
 {
-	struct req r = { OP_HYP_RETURN, VM_ID_HYP, ipa_init(0), VM_ID_HOST, ipa_init(0), 0 };
+	struct req r = { OP_HYP_RETURN, VM_ID_HYP, ipa_init(0), VM_ID_HOST, ipa_init(0), 0, false, 0 };
 
 	return transact(&r, pa, pages);
 }
 
-int mem_vm_create(vm_id_t vm)
+int mem_launch_give(paddr_t pa, uint64_t pages, vm_id_t to, ipaddr_t to_ipa, bool lend)
 {
+	struct req r = { lend ? OP_LEND : OP_DONATE, VM_ID_HOST, ipa_from_pa_identity(pa), to,
+			 to_ipa, lend ? MEM_PERM_RWX : 0, true, 0 };
+
+	return transact(&r, pa, pages);
+}
+
+int mem_vm_create(vm_id_t vm, unsigned int flags)
+{
+	uint64_t bit;
 	int ret = PAL_OK;
 
-	if (!is_guest(vm))
+	if (!is_guest(vm) || (flags & ~MEM_VM_PROTECTED))
 		return PAL_E_INVALID;
+	bit = (uint64_t)1 << vm;
 	spin_lock(&db.lock);
-	if (is_live(vm))
+	if (is_live(vm)) {
 		ret = PAL_E_STATE;
-	else
-		db.live |= (uint64_t)1 << vm;
+	} else {
+		/* Protected from the instant it exists: no window for a plain give. */
+		db.protected_vms = (flags & MEM_VM_PROTECTED) ? db.protected_vms | bit
+							       : db.protected_vms & ~bit;
+		db.sealed &= ~bit;
+		db.live |= bit;
+	}
 	spin_unlock(&db.lock);
 	return ret;
 }
 
-int mem_vm_teardown(vm_id_t vm)
+int mem_vm_seal(vm_id_t vm)
 {
-	struct req r = { OP_TEARDOWN, vm, ipa_init(0), VM_ID_NONE, ipa_init(0), 0 };
-	struct span all[MEM_MAX_REGIONS];
 	int ret = PAL_OK;
 
 	if (!is_guest(vm))
 		return PAL_E_INVALID;
 	spin_lock(&db.lock);
-	if (!is_live(vm)) {
+	if (!is_live(vm))
 		ret = PAL_E_NOT_FOUND;
-	} else {
+	else
+		db.sealed |= (uint64_t)1 << vm;
+	spin_unlock(&db.lock);
+	return ret;
+}
+
+int mem_vm_teardown(vm_id_t vm, paddr_t meta_pa, uint64_t meta_pages,
+		    void (*release)(void *arg), void *arg)
+{
+	struct req r = { OP_TEARDOWN, vm, ipa_init(0), VM_ID_NONE, ipa_init(0), 0, false, 0 };
+	struct req back = { OP_HYP_RETURN, VM_ID_HYP, ipa_init(0), VM_ID_HOST, ipa_init(0), 0,
+			    false, 0 };
+	struct span all[MEM_MAX_REGIONS], meta = { NULL, 0, meta_pages };
+	int ret = PAL_OK;
+
+	if (!is_guest(vm) || (meta_pages && !range_ok(pa_addr(meta_pa), meta_pages)))
+		return PAL_E_INVALID;
+	if (meta_pages && !(meta.rg = find_range(meta_pa, meta_pages, &meta.first)))
+		return PAL_E_RANGE;
+	spin_lock(&db.lock);
+	for (unsigned int i = 0; i < db.nr; i++)
+		all[i] = (struct span){ &db.rg[i], 0, db.rg[i].pages };
+	if (!is_live(vm))
+		ret = PAL_E_NOT_FOUND;
+	for (uint64_t k = 0; ret == PAL_OK && k < meta_pages; k++) {
+		struct mem_page next;
+		bool zero;
+
+		ret = step(&back, k, page_pa(meta.rg, meta.first + k),
+			   &meta.rg->tbl[meta.first + k], &next, &zero);
+	}
+	/* Both commits below are counted first: a teardown that starts, finishes. The
+	 * host's mappings of its returned pages and of the metadata are disjoint, so the
+	 * two counts add up. */
+	if (ret == PAL_OK)
+		ret = tables_check(&r, all, db.nr);
+	if (ret == PAL_OK && meta_pages)
+		ret = tables_check(&back, &meta, 1);
+	if (ret == PAL_OK) {
 		db.live &= ~((uint64_t)1 << vm);  /* nobody can give it pages from now on */
-		for (unsigned int i = 0; i < db.nr; i++)
-			all[i] = (struct span){ &db.rg[i], 0, db.rg[i].pages };
+		db.protected_vms &= ~((uint64_t)1 << vm);
+		db.sealed &= ~((uint64_t)1 << vm);
 		commit(&r, all, db.nr);
+		if (release)
+			release(arg);       /* its stage-2 tables go while they are still private */
+		if (meta_pages)
+			commit(&back, &meta, 1);
+	}
+	spin_unlock(&db.lock);
+	return ret;
+}
+
+/*
+ * EL2's only way into guest memory (docs/memory.md, "Guest memory touched by EL2"): fn
+ * runs with db.lock held, so the page cannot change owner, be unmapped or be zeroed
+ * while it runs; every transition takes the lock.
+ */
+int mem_access(vm_id_t vm, paddr_t pa, ipaddr_t ipa, unsigned int need,
+	       void (*fn)(void *arg, paddr_t page), void *arg)
+{
+	paddr_t page = pa_init(pa_addr(pa) & ~PAGE_MASK);
+	struct region *rg;
+	struct access a[2];
+	uint64_t idx = 0;
+	int ret = PAL_E_RANGE;
+
+	if (vm >= VM_ID_LIMIT || !fn || !need || (need & ~(MEM_ACCESS_READ | MEM_ACCESS_WRITE |
+							   MEM_ACCESS_PRIVATE)))
+		return PAL_E_INVALID;
+	rg = find_range(page, 1, &idx);
+	if (!rg)
+		return PAL_E_RANGE;
+	spin_lock(&db.lock);
+	if (is_live(vm)) {
+		const struct mem_page *e = &rg->tbl[idx];
+		uint8_t want = (need & MEM_ACCESS_READ ? MEM_PERM_R : 0) |
+			       (need & MEM_ACCESS_WRITE ? MEM_PERM_W : 0);
+		bool private_ok = (e->owner == vm && e->state == MEM_OWNED) ||
+				  (e->borrower == vm && e->state == MEM_LENT);
+
+		access_of(e, page, a);
+		for (int s = 0; s < 2; s++) {
+			if (a[s].vm == vm && ipa_addr(a[s].ipa) == (ipa_addr(ipa) & ~PAGE_MASK) &&
+			    (a[s].perms & want) == want &&
+			    (!(need & MEM_ACCESS_PRIVATE) || private_ok))
+				ret = PAL_OK;
+		}
+		if (ret == PAL_OK)
+			fn(arg, page);
 	}
 	spin_unlock(&db.lock);
 	return ret;
@@ -710,9 +878,12 @@ int mem_own_init(void *table, uint64_t table_bytes,
 
 	db.nr = 0;
 	db.live = 0;
+	db.protected_vms = 0;
+	db.sealed = 0;
 	db.ops = ops;
 	if (!table || ((uintptr_t)table & 7) || !ram || nr_ram == 0 ||
 	    nr_ram > MEM_MAX_REGIONS || (nr_hyp && !hyp) || !ops || !ops->prepare_map ||
+	    !ops->tables_needed || !ops->tables_available ||
 	    !ops->map || !ops->unmap || !ops->tlb_flush || !ops->zero)
 		return PAL_E_INVALID;
 	ret = init_regions(ram, nr_ram);
@@ -740,9 +911,9 @@ int mem_own_init(void *table, uint64_t table_bytes,
 
 	/* Host gets its pages: the same commit path, from "nobody" to "host owns". */
 	for (unsigned int i = 0; i < db.nr; i++) {
-		struct batch b;
+		static struct batch b;
 
-		batch_init(&b);
+		batch_init(&b, false);
 		for (uint64_t k = 0; k < db.rg[i].pages; k++) {
 			paddr_t pa = page_pa(&db.rg[i], k);
 

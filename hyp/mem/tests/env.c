@@ -26,9 +26,9 @@ int env_init(void)
 	memset(env_table, 0xa5, sizeof(env_table));
 	ret = mem_own_init(env_table, sizeof(env_table), env_ram, 2, env_hyp, 1, &fake_ops);
 	if (ret == PAL_OK)
-		ret = mem_vm_create(G2);
+		ret = mem_vm_create(G2, 0);
 	if (ret == PAL_OK)
-		ret = mem_vm_create(G3);
+		ret = mem_vm_create(G3, 0);
 	return ret;
 }
 

@@ -276,9 +276,39 @@ static void fake_zero(void *ctx, paddr_t pa, uint64_t pages)
 	}
 }
 
+/* One table per run, so the check phase's count is visible to the tests. */
+static int fake_tables_needed(void *ctx, vm_id_t vm, ipaddr_t ipa, paddr_t pa, uint64_t pages,
+			      bool map, uint64_t *tables)
+{
+	(void)ctx;
+	(void)ipa;
+	(void)pa;
+	(void)map;
+	if (vm >= FAKE_VMS || pages == 0) {
+		violation("tables_needed for vm %u, %llu pages", vm, (unsigned long long)pages);
+		return PAL_E_INVALID;
+	}
+	fake.tables_needed_calls++;
+	*tables = 1;
+	return PAL_OK;
+}
+
+static int fake_tables_available(void *ctx, const uint64_t *tables, unsigned int n)
+{
+	uint64_t sum = 0;
+
+	(void)ctx;
+	for (unsigned int i = 0; i < n; i++)
+		sum += tables[i];
+	fake.last_tables = sum;
+	return fake.tables_limit && sum > fake.tables_limit ? PAL_E_NO_MEMORY : PAL_OK;
+}
+
 const struct mem_s2_ops fake_ops = {
 	.ctx = &fake,
 	.prepare_map = fake_prepare_map,
+	.tables_needed = fake_tables_needed,
+	.tables_available = fake_tables_available,
 	.map = fake_map,
 	.unmap = fake_unmap,
 	.tlb_flush = fake_tlb_flush,

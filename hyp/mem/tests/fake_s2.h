@@ -45,6 +45,8 @@ struct fake_s2 {
 	char first_violation[256];
 	uint64_t prepare_calls;
 	int fail_prepare;            /* if nonzero, the next prepare_map returns it */
+	uint64_t tables_limit;       /* if nonzero, more tables than this in one call fail */
+	uint64_t tables_needed_calls, last_tables;
 	unsigned int nr;
 	struct { uint64_t base_pfn, pages, index; } rg[FAKE_REGIONS];
 };

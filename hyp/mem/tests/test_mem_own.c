@@ -193,7 +193,7 @@ static void test_init_regions_merge(void **state)
 			 PAL_E_RANGE);
 	assert_int_equal(mem_query(VM_ID_HOST, pa_init(RAM_B), &(struct mem_page_info){ 0 }),
 			 PAL_E_RANGE);
-	assert_int_equal(mem_vm_create(G2), PAL_OK);
+	assert_int_equal(mem_vm_create(G2, 0), PAL_OK);
 	/* a range across the two merged nodes is one range */
 	assert_int_equal(donate(VM_ID_HOST, RAM_A + 2 * PAGE_SIZE, RAM_A + 2 * PAGE_SIZE, 3,
 				G2, GIPA), PAL_OK);
@@ -353,7 +353,7 @@ static void test_teardown(void **state)
 	zeroed = fake.s.zeroed_pages;
 	host_maps = fake.s.vm[VM_ID_HOST].n;
 
-	assert_int_equal(mem_vm_teardown(G2), PAL_OK);
+	assert_int_equal(mem_vm_teardown(G2, pa_init(0), 0, NULL, NULL), PAL_OK);
 	/* owned (50, 51, 52 shared, 90) and borrowed exclusively (53): zeroed; 54 was shared */
 	assert_int_equal(fake.s.zeroed_pages - zeroed, 5);
 	assert_int_equal(fake.s.vm[G2].n, 0);
@@ -368,8 +368,8 @@ static void test_teardown(void **state)
 	/* gone: cannot receive, cannot call, cannot be torn down twice; can be re-created */
 	REFUSED(PAL_E_NOT_FOUND, donate(VM_ID_HOST, P(60), P(60), 1, G2, GIPA));
 	REFUSED(PAL_E_DENIED, relinquish(G2, P(53), GIPA + 0x10000, 1));
-	REFUSED(PAL_E_NOT_FOUND, mem_vm_teardown(G2));
-	assert_int_equal(mem_vm_create(G2), PAL_OK);
+	REFUSED(PAL_E_NOT_FOUND, mem_vm_teardown(G2, pa_init(0), 0, NULL, NULL));
+	assert_int_equal(mem_vm_create(G2, 0), PAL_OK);
 	assert_int_equal(donate(VM_ID_HOST, P(60), P(60), 1, G2, GIPA), PAL_OK);
 }
 
@@ -397,7 +397,7 @@ static void test_batching(void **state)
 	assert_int_equal(donate(VM_ID_HOST, P(10), P(10), 1, G2, GIPA + 0x200000), PAL_OK);
 	assert_int_equal(share(G2, P(70), GIPA + 0x100000, 1, VM_ID_HOST, P(70), RO), PAL_OK);
 	before = fake.s;
-	assert_int_equal(mem_vm_teardown(G2), PAL_OK);
+	assert_int_equal(mem_vm_teardown(G2, pa_init(0), 0, NULL, NULL), PAL_OK);
 	assert_int_equal(fake.s.flush_calls - before.flush_calls, 2);
 }
 
@@ -429,15 +429,15 @@ static void test_query(void **state)
 static void test_vm_lifecycle(void **state)
 {
 	(void)state;
-	REFUSED(PAL_E_INVALID, mem_vm_create(VM_ID_HOST));
-	REFUSED(PAL_E_INVALID, mem_vm_create(VM_ID_HYP));
-	REFUSED(PAL_E_INVALID, mem_vm_create(VM_ID_LIMIT));
-	REFUSED(PAL_E_STATE, mem_vm_create(G2));
-	REFUSED(PAL_E_INVALID, mem_vm_teardown(VM_ID_HOST));
-	REFUSED(PAL_E_INVALID, mem_vm_teardown(VM_ID_HYP));
-	REFUSED(PAL_E_NOT_FOUND, mem_vm_teardown(G4));
-	assert_int_equal(mem_vm_create(VM_ID_LIMIT - 1), PAL_OK);
-	assert_int_equal(mem_vm_teardown(VM_ID_LIMIT - 1), PAL_OK);
+	REFUSED(PAL_E_INVALID, mem_vm_create(VM_ID_HOST, 0));
+	REFUSED(PAL_E_INVALID, mem_vm_create(VM_ID_HYP, 0));
+	REFUSED(PAL_E_INVALID, mem_vm_create(VM_ID_LIMIT, 0));
+	REFUSED(PAL_E_STATE, mem_vm_create(G2, 0));
+	REFUSED(PAL_E_INVALID, mem_vm_teardown(VM_ID_HOST, pa_init(0), 0, NULL, NULL));
+	REFUSED(PAL_E_INVALID, mem_vm_teardown(VM_ID_HYP, pa_init(0), 0, NULL, NULL));
+	REFUSED(PAL_E_NOT_FOUND, mem_vm_teardown(G4, pa_init(0), 0, NULL, NULL));
+	assert_int_equal(mem_vm_create(VM_ID_LIMIT - 1, 0), PAL_OK);
+	assert_int_equal(mem_vm_teardown(VM_ID_LIMIT - 1, pa_init(0), 0, NULL, NULL), PAL_OK);
 }
 
 /* ---------------------------------------------------------------- refusals */
@@ -658,6 +658,142 @@ static void test_prepare_fails(void **state)
 	fake.fail_prepare = 0;
 }
 
+/* ------------------------------------------------- protected VMs (launch) */
+
+/* G4 as a protected VM: memory only by launch gives from the host, until sealed. */
+static void test_protected_receives_only_launch(void **state)
+{
+	(void)state;
+	assert_int_equal(mem_vm_create(G4, MEM_VM_PROTECTED), PAL_OK);
+	REFUSED(PAL_E_DENIED, donate(VM_ID_HOST, P(20), P(20), 1, G4, GIPA));
+	REFUSED(PAL_E_DENIED, lend(VM_ID_HOST, P(20), P(20), 1, G4, GIPA, RWX));
+	REFUSED(PAL_E_DENIED, share(VM_ID_HOST, P(20), P(20), 1, G4, GIPA, RW));
+	/* another guest cannot give it pages either (issue 13, finding 7) */
+	assert_int_equal(donate(VM_ID_HOST, P(21), P(21), 1, G2, GIPA), PAL_OK);
+	REFUSED(PAL_E_DENIED, donate(G2, P(21), GIPA, 1, G4, GIPA + 0x100000));
+	/* a launch give names a protected VM, from the host */
+	REFUSED(PAL_E_DENIED, mem_launch_give(pa_init(P(22)), 1, G2, ipa_init(GIPA + PAGE_SIZE), false));
+	assert_int_equal(mem_launch_give(pa_init(P(22)), 2, G4, ipa_init(GIPA), false), PAL_OK);
+	assert_int_equal(mem_launch_give(pa_init(P(24)), 1, G4, ipa_init(GIPA + 2 * PAGE_SIZE), true), PAL_OK);
+	assert_int_equal(view(G4, P(22)), MEM_VIEW_OWNED);
+	assert_int_equal(view(G4, P(24)), MEM_VIEW_BORROWED);
+	/* lent to a protected VM: the host cannot take it back */
+	REFUSED(PAL_E_DENIED, reclaim(VM_ID_HOST, P(24), P(24), 1));
+	/* sealed: not even launch gives any more */
+	assert_int_equal(mem_vm_seal(G4), PAL_OK);
+	REFUSED(PAL_E_DENIED, mem_launch_give(pa_init(P(25)), 1, G4, ipa_init(GIPA + 3 * PAGE_SIZE), false));
+	/* it may still give its own pages away (to the host: zeroed) */
+	assert_int_equal(donate(G4, P(23), GIPA + PAGE_SIZE, 1, VM_ID_HOST, P(23)), PAL_OK);
+	/* and it may give back what it borrowed */
+	assert_int_equal(relinquish(G4, P(24), GIPA + 2 * PAGE_SIZE, 1), PAL_OK);
+	assert_int_equal(view(VM_ID_HOST, P(24)), MEM_VIEW_OWNED);
+	/* teardown clears its protection: the id is a plain guest when created again */
+	assert_int_equal(mem_vm_teardown(G4, pa_init(0), 0, NULL, NULL), PAL_OK);
+	assert_int_equal(mem_vm_create(G4, 0), PAL_OK);
+	assert_int_equal(donate(VM_ID_HOST, P(25), P(25), 1, G4, GIPA), PAL_OK);
+	REFUSED(PAL_E_INVALID, mem_vm_create(G3, 2));
+}
+
+/* ---------------------------------------------------------- mem_access */
+
+struct access_probe {
+	unsigned calls;
+	uint64_t page;
+};
+
+static void probe(void *arg, paddr_t page)
+{
+	struct access_probe *p = arg;
+
+	p->calls++;
+	p->page = pa_addr(page);
+}
+
+static int acc(vm_id_t vm, uint64_t pa, uint64_t ipa, unsigned need, struct access_probe *p)
+{
+	return mem_access(vm, pa_init(pa), ipa_init(ipa), need, probe, p);
+}
+
+static void test_access(void **state)
+{
+	struct access_probe p = { 0, 0 };
+	const unsigned R = MEM_ACCESS_READ, W = MEM_ACCESS_WRITE, PRIV = MEM_ACCESS_PRIVATE;
+
+	(void)state;
+	/* the host's own page, at its identity IPA, any offset in the page */
+	assert_int_equal(acc(VM_ID_HOST, P(30) + 8, P(30) + 8, R | W | PRIV, &p), PAL_OK);
+	assert_int_equal(p.calls, 1);
+	assert_int_equal(p.page, P(30));
+	/* a guest's page only at the IPA where it sees it */
+	assert_int_equal(donate(VM_ID_HOST, P(31), P(31), 1, G2, GIPA), PAL_OK);
+	assert_int_equal(acc(G2, P(31), GIPA + 16, R | W | PRIV, &p), PAL_OK);
+	REFUSED(PAL_E_RANGE, acc(G2, P(31), GIPA + PAGE_SIZE, R, &p));
+	REFUSED(PAL_E_RANGE, acc(VM_ID_HOST, P(31), P(31), R, &p));   /* no longer the host's */
+	REFUSED(PAL_E_RANGE, acc(G3, P(31), GIPA, R, &p));
+	/* shared: both may read and write with their permissions, neither privately */
+	assert_int_equal(share(G2, P(31), GIPA, 1, VM_ID_HOST, P(31), RO), PAL_OK);
+	assert_int_equal(acc(G2, P(31), GIPA, R | W, &p), PAL_OK);
+	REFUSED(PAL_E_RANGE, acc(G2, P(31), GIPA, R | PRIV, &p));
+	assert_int_equal(acc(VM_ID_HOST, P(31), P(31), R, &p), PAL_OK);
+	REFUSED(PAL_E_RANGE, acc(VM_ID_HOST, P(31), P(31), W, &p));
+	/* lent: the borrower has it privately, the owner not at all */
+	assert_int_equal(lend(VM_ID_HOST, P(32), P(32), 1, G3, GIPA, RW), PAL_OK);
+	assert_int_equal(acc(G3, P(32), GIPA, R | W | PRIV, &p), PAL_OK);
+	REFUSED(PAL_E_RANGE, acc(VM_ID_HOST, P(32), P(32), R, &p));
+	/* hypervisor pages, holes and bad requests */
+	REFUSED(PAL_E_RANGE, acc(VM_ID_HOST, P(0), P(0), R, &p));
+	REFUSED(PAL_E_RANGE, acc(VM_ID_HOST, RAM_A - PAGE_SIZE, RAM_A - PAGE_SIZE, R, &p));
+	REFUSED(PAL_E_INVALID, acc(VM_ID_HOST, P(30), P(30), 0, &p));
+	REFUSED(PAL_E_INVALID, acc(VM_ID_HOST, P(30), P(30), 8, &p));
+	REFUSED(PAL_E_INVALID, mem_access(VM_ID_HOST, pa_init(P(30)), ipa_init(P(30)), R, NULL, NULL));
+	REFUSED(PAL_E_INVALID, acc(VM_ID_LIMIT, P(30), P(30), R, &p));
+	/* a VM that does not exist (any more) gets nothing */
+	REFUSED(PAL_E_RANGE, acc(G4, P(30), P(30), R, &p));
+}
+
+/* The check phase counts page tables; a shortage refuses the call, changing nothing. */
+static void test_tables_counted(void **state)
+{
+	(void)state;
+	fake.tables_limit = 1;   /* a donate to a guest unmaps from the host and maps: 2 runs */
+	REFUSED(PAL_E_NO_MEMORY, donate(VM_ID_HOST, P(40), P(40), 2, G2, GIPA));
+	assert_int_equal(fake.last_tables, 2);
+	fake.tables_limit = 2;
+	assert_int_equal(donate(VM_ID_HOST, P(40), P(40), 2, G2, GIPA), PAL_OK);
+	/* a teardown is counted whole first: short, it changes nothing and may be retried */
+	fake.tables_limit = 1;
+	REFUSED(PAL_E_NO_MEMORY, mem_vm_teardown(G2, pa_init(0), 0, NULL, NULL));
+	fake.tables_limit = 0;
+	assert_int_equal(mem_vm_teardown(G2, pa_init(0), 0, NULL, NULL), PAL_OK);
+	assert_int_equal(view(VM_ID_HOST, P(40)), MEM_VIEW_OWNED);
+}
+
+static unsigned released;
+
+static void release_cb(void *arg)
+{
+	(void)arg;
+	/* called with the ownership lock held: it must not call back into the module */
+	released++;
+}
+
+/* Teardown returns the VM's pages, calls release, then returns its metadata, zeroed. */
+static void test_teardown_with_metadata(void **state)
+{
+	(void)state;
+	released = 0;
+	assert_int_equal(mem_donate_to_hyp(pa_init(P(44)), 2), PAL_OK);
+	assert_int_equal(donate(VM_ID_HOST, P(50), P(50), 1, G2, GIPA), PAL_OK);
+	REFUSED(PAL_E_RANGE, mem_vm_teardown(G2, pa_init(RAM_A - 2 * PAGE_SIZE), 2, release_cb, NULL));
+	REFUSED(PAL_E_DENIED, mem_vm_teardown(G2, pa_init(P(45)), 2, release_cb, NULL)); /* P(46): host's */
+	REFUSED(PAL_E_INVALID, mem_vm_teardown(G2, pa_init(P(44) + 8), 2, release_cb, NULL));
+	assert_int_equal(released, 0);
+	assert_int_equal(mem_vm_teardown(G2, pa_init(P(44)), 2, release_cb, NULL), PAL_OK);
+	assert_int_equal(released, 1);
+	assert_int_equal(view(VM_ID_HOST, P(44)), MEM_VIEW_OWNED);
+	assert_int_equal(view(VM_ID_HOST, P(45)), MEM_VIEW_OWNED);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -675,6 +811,8 @@ int main(void)
 		T(test_already_lent_or_shared), T(test_wrong_state),
 		T(test_guest_ipa_mismatch), T(test_guest_rules), T(test_bad_perms),
 		T(test_receiver_ipa), T(test_prepare_fails),
+		T(test_protected_receives_only_launch), T(test_access), T(test_tables_counted),
+		T(test_teardown_with_metadata),
 	};
 
 	return cmocka_run_group_tests_name("mem_own", tests, NULL, NULL);

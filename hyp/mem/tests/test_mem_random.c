@@ -276,11 +276,11 @@ static void test_random_vs_model(void **state)
 			break;
 		case K_CREATE:
 			to = 2 + (int)rn(6);  /* ids the fake can hold */
-			got = mem_vm_create((vm_id_t)to);
+			got = mem_vm_create((vm_id_t)to, 0);
 			break;
 		case K_TEARDOWN:
 			to = (int)rn(9);
-			got = mem_vm_teardown((vm_id_t)to);
+			got = mem_vm_teardown((vm_id_t)to, pa_init(0), 0, NULL, NULL);
 			break;
 		default:
 			break;

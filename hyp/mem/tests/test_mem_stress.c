@@ -100,9 +100,9 @@ static int one_call(uint64_t *s)
 	default:
 		if (rn(s, 8))
 			return PAL_OK;
-		ret = mem_vm_teardown(g);
+		ret = mem_vm_teardown(g, pa_init(0), 0, NULL, NULL);
 		if (ret == PAL_OK || ret == PAL_E_NOT_FOUND)
-			ret = mem_vm_create(g);
+			ret = mem_vm_create(g, 0);
 		return ret;
 	}
 }
@@ -164,8 +164,8 @@ static void test_stress(void **state)
 
 	(void)state;
 	assert_int_equal(env_init(), PAL_OK);
-	assert_int_equal(mem_vm_create(4), PAL_OK);
-	assert_int_equal(mem_vm_create(5), PAL_OK);
+	assert_int_equal(mem_vm_create(4, 0), PAL_OK);
+	assert_int_equal(mem_vm_create(5, 0), PAL_OK);
 
 	assert_int_equal(pthread_barrier_init(&start, NULL, WORKERS + 1), 0);
 	assert_int_equal(pthread_create(&reader, NULL, reader_main, NULL), 0);
@@ -190,7 +190,7 @@ static void test_stress(void **state)
 
 	/* Everything back: tear down every guest, return every hypervisor donation. */
 	for (vm_id_t g = 2; g < 2 + GUESTS; g++)
-		assert_true(mem_vm_teardown(g) == PAL_OK || !"guest gone");
+		assert_true(mem_vm_teardown(g, pa_init(0), 0, NULL, NULL) == PAL_OK || !"guest gone");
 	for (unsigned int i = 0; i < RAM_PAGES; i++) {
 		struct mem_page_info h;
 

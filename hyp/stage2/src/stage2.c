@@ -61,6 +61,7 @@ struct walk {
 	enum op op;
 	bool commit;            /* false: check and count; true: write */
 	bool blocks;            /* map: may use blocks */
+	bool over_leaves;       /* map check: count through existing leaves, never BUSY */
 	uint64_t attr;          /* map/protect: leaf attributes, type and OA excluded */
 	uint64_t pa_off;        /* map: pa - ipa, modulo 2^64 */
 	uint64_t tables;        /* check: tables the commit pass will take */
@@ -243,6 +244,12 @@ static int map_level(struct walk *w, unsigned level, uint64_t *table, uint64_t s
 		int ret;
 
 		next = base + sz < end ? base + sz : end;
+		if (desc_is_leaf(d, level) && w->over_leaves) {
+			/* Counting for a map that follows an unmap of the same range: the leaf
+			 * may be gone by then, so count as if it were (never fewer tables). */
+			d = 0;
+			e = NULL;
+		}
 		if (desc_is_leaf(d, level))
 			return PAL_E_BUSY;
 		if (desc_is_table(d, level)) {
@@ -466,6 +473,25 @@ int s2_map_tables_needed(const struct s2_pgtable *pt, ipaddr_t ipa, uint64_t siz
 	if (!tables)
 		return PAL_E_INVALID;
 	ret = map_level(&w, 1, pt->root, ipa_addr(ipa), ipa_addr(ipa) + size);
+	if (ret)
+		return ret;
+	*tables = w.tables;
+	return PAL_OK;
+}
+
+int s2_change_tables_needed(const struct s2_pgtable *pt, ipaddr_t ipa, paddr_t pa,
+			    uint64_t size, bool map, uint64_t *tables)
+{
+	struct walk w = { .op = map ? OP_MAP : OP_UNMAP, .blocks = true, .over_leaves = true };
+	int ret = check_range(pt, ipa_addr(ipa), size);
+
+	if (ret)
+		return ret;
+	if (!tables)
+		return PAL_E_INVALID;
+	w.pa_off = pa_addr(pa) - ipa_addr(ipa);
+	ret = map ? map_level(&w, 1, pt->root, ipa_addr(ipa), ipa_addr(ipa) + size)
+		  : change_level(&w, 1, pt->root, 0, ipa_addr(ipa), ipa_addr(ipa) + size);
 	if (ret)
 		return ret;
 	*tables = w.tables;

@@ -68,8 +68,9 @@ struct mem_region {
 /*
  * Hardware effects, provided by the stage-2 integrator (a fake in the unit tests).
  * All are called with the ownership lock held, in this order within one call:
- * prepare_map (check phase), then unmap..., tlb_flush..., zero..., map... (commit).
- * Only prepare_map may fail: commit-phase effects must always succeed.
+ * prepare_map, tables_needed..., tables_available (check phase), then unmap...,
+ * tlb_flush..., zero..., map... (commit). Only the check phase may fail: with the tables
+ * it counted available, commit-phase effects always succeed.
  */
 struct mem_s2_ops {
 	void *ctx;
@@ -80,6 +81,16 @@ struct mem_s2_ops {
 	 * if beyond the VM's IPA space. May allocate page tables, must not change access.
 	 */
 	int (*prepare_map)(void *ctx, vm_id_t vm, ipaddr_t ipa, uint64_t pages);
+	/*
+	 * Check phase, for every run the commit will unmap (map = false) or map (map =
+	 * true, at pa): how many page tables that call can allocate (stage2.h's
+	 * s2_change_tables_needed). Changes nothing.
+	 */
+	int (*tables_needed)(void *ctx, vm_id_t vm, ipaddr_t ipa, paddr_t pa, uint64_t pages,
+			     bool map, uint64_t *tables);
+	/* Check phase, last: PAL_OK if tables[v] tables can be had for every VM v at once
+	 * (n entries), else PAL_E_NO_MEMORY. They must stay available until the commit. */
+	int (*tables_available)(void *ctx, const uint64_t *tables, unsigned int n);
 	/* Map pages at ipa -> pa with MEM_PERM_* perms. Host ranges are identity. */
 	void (*map)(void *ctx, vm_id_t vm, ipaddr_t ipa, paddr_t pa, uint64_t pages,
 		    uint8_t perms);
@@ -105,11 +116,41 @@ int mem_own_init(void *table, uint64_t table_bytes,
 		 const struct mem_region *hyp, unsigned int nr_hyp,
 		 const struct mem_s2_ops *ops);
 
-/* VM lifetime: a guest id can receive memory only between create and teardown. */
-int mem_vm_create(vm_id_t vm);
-/* Ends every share, returns every page vm borrowed to its owner and every page it owned
- * to the host, zeroing what it had alone. vm must not run any more. */
-int mem_vm_teardown(vm_id_t vm);
+/*
+ * VM lifetime: a guest id can receive memory only between create and teardown. A
+ * protected VM (MEM_VM_PROTECTED) receives memory only through mem_launch_give() until
+ * mem_vm_seal(), and nothing after; pages it borrowed cannot be reclaimed from it.
+ */
+#define MEM_VM_PROTECTED 0x1u
+int mem_vm_create(vm_id_t vm, unsigned int flags);
+int mem_vm_seal(vm_id_t vm);
+/*
+ * Ends every share, returns every page vm borrowed to its owner and every page it owned
+ * to the host, zeroing what it had alone; then calls release(arg) (with the ownership
+ * lock held: free the VM's stage-2 tables there) and returns the meta_pages metadata
+ * pages from meta_pa to the host, zeroed (0 pages: none). All or nothing: every page
+ * table needed is counted first, PAL_E_NO_MEMORY changes nothing. vm must not run any
+ * more.
+ */
+int mem_vm_teardown(vm_id_t vm, paddr_t meta_pa, uint64_t meta_pages,
+		    void (*release)(void *arg), void *arg);
+
+/* The measured launch (VM_LOAD): the host's [pa, +pages) lent (RWX) or donated to
+ * protected VM 'to' at to_ipa, before it is sealed. */
+int mem_launch_give(paddr_t pa, uint64_t pages, vm_id_t to, ipaddr_t to_ipa, bool lend);
+
+/*
+ * The one way EL2 reads or writes guest memory on a VM's behalf: if vm has, right now,
+ * the access 'need' asks for to the page holding pa, seen at ipa (READ, WRITE: its
+ * stage-2 permissions; PRIVATE: owned or borrowed exclusively, nobody else can see it),
+ * calls fn(arg, page) with the ownership lock held, so the page cannot change owner
+ * during the access. fn must not call into this module. PAL_E_RANGE otherwise.
+ */
+#define MEM_ACCESS_READ    0x1u
+#define MEM_ACCESS_WRITE   0x2u
+#define MEM_ACCESS_PRIVATE 0x4u
+int mem_access(vm_id_t vm, paddr_t pa, ipaddr_t ipa, unsigned int need,
+	       void (*fn)(void *arg, paddr_t page), void *arg);
 
 /*
  * Transitions. from/owner/borrower is the caller, already authenticated by the

@@ -113,6 +113,18 @@ int s2_map_tables_needed(const struct s2_pgtable *pt, ipaddr_t ipa, uint64_t siz
 			 uint64_t *tables);
 
 /*
+ * For a caller that commits several changes in a row and must not fail half-way: the
+ * most tables an s2_map (map = true, at pa) or s2_unmap (map = false) of [ipa, ipa +
+ * size) can allocate, counted on the current tables. A map is counted as if the range
+ * were unmapped first (existing leaves in it never make it BUSY and never lower the
+ * count), so the sum over a sequence of unmaps and then maps, all counted before any
+ * runs, is enough for the whole sequence (tables an unmap frees go back to the same
+ * allocator before the maps run). Changes nothing.
+ */
+int s2_change_tables_needed(const struct s2_pgtable *pt, ipaddr_t ipa, paddr_t pa,
+			    uint64_t size, bool map, uint64_t *tables);
+
+/*
  * Removes every mapping in [ipa, ipa + size); holes are fine. A block straddling an edge
  * of the range is split (break-before-make), which needs one table per split, so the
  * call may fail with PAL_E_NO_MEMORY (changing nothing). Tables left empty are freed.

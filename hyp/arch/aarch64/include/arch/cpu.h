@@ -43,6 +43,27 @@ static inline void arch_clean_dcache_poc(uint64_t va, uint64_t size)
 }
 
 /*
+ * Cleans and invalidates [va, va + size) to the point of coherency: dirty lines reach
+ * memory and no line is left, so the next read fetches what is in memory (not what a
+ * cache kept from before, e.g. under another mapping's attributes).
+ */
+static inline void arch_clean_inval_dcache_poc(uint64_t va, uint64_t size)
+{
+	uint64_t line = 4ull << ((read_sysreg(ctr_el0) >> 16) & 0xf);
+
+	for (uint64_t a = va & ~(line - 1); a < va + size; a += line)
+		__asm__ volatile("dc civac, %0" : : "r"(a) : "memory");
+	__asm__ volatile("dsb ish" ::: "memory");
+}
+
+/* Invalidates every instruction cache of the inner shareable domain (all CPUs), so
+ * code just written or measured is what gets fetched. */
+static inline void arch_icache_inval_all(void)
+{
+	__asm__ volatile("dsb ish; ic ialluis; dsb ish; isb" ::: "memory");
+}
+
+/*
  * Zeroes [va, va + size) (page aligned) with DC ZVA, a whole block per instruction, when
  * DCZID_EL0 allows it (DZP clear); else with 8-byte stores. Returns nothing until done.
  */
