@@ -66,21 +66,31 @@ static void barrier(void)
 	__asm__ volatile("dsb sy" ::: "memory");
 }
 
-/* A sync exception at EL1 or from EL0: the AArch32 scenario's SVC comes back here. */
-static void aarch32_back(void);
-static volatile uint64_t a32_esr, a32_elr, a32_kind, a32_t0;
+/*
+ * The AArch32 scenario goes to AArch32 EL0 twice, each time coming back to EL1 through
+ * an SVC (vector 12, lower EL AArch32 sync), resumed at EL1 in a continuation:
+ *  1. interrupts unmasked, a long T32 loop then SVC #2: the hypervisor's own interrupts
+ *     (its scheduler tick) arrive while EL0 runs T32 and must not stop the VM;
+ *  2. interrupts masked, WFI then SVC #0 (then SVC #1): the WFI, trapped to EL2 and woken
+ *     by its virtual timer, must resume at the SVC #0 right after it (a 16-bit T32
+ *     instruction), not 4 bytes on at SVC #1.
+ */
+static void a32_phase2(void);
+static void a32_done(void);
+static volatile uint64_t a32_phase, a32_t0;
+static volatile uint64_t a32_esr[3], a32_elr[3], a32_kind[3];
 
 void guest_exception(uint64_t kind, uint64_t esr, uint64_t far, uint64_t *elr)
 {
 	(void)far;
-	if (scenario == SC_AARCH32_EL0 && kind >= 12) {
-		/* From AArch32 EL0: record the syndrome and the return address, then resume at
-		 * EL1 (AArch64, SP_EL1, interrupts masked) in aarch32_back, never in EL0. */
-		a32_kind = kind;
-		a32_esr = esr;
-		a32_elr = *elr;
+	if (scenario == SC_AARCH32_EL0 && kind >= 12 && a32_phase >= 1 && a32_phase <= 2) {
+		/* Record, then resume at EL1 (AArch64, SP_EL1, DAIF masked), never in EL0. */
+		a32_kind[a32_phase] = kind;
+		a32_esr[a32_phase] = esr;
+		a32_elr[a32_phase] = *elr;
 		__asm__ volatile("msr spsr_el1, %0" : : "r"(0x3c5ull));
-		*elr = (uint64_t)(uintptr_t)aarch32_back;
+		*elr = (uint64_t)(uintptr_t)(a32_phase == 1 ? a32_phase2 : a32_done);
+		a32_phase++;
 		return;
 	}
 	unexpected = esr | kind << 32;
@@ -88,19 +98,21 @@ void guest_exception(uint64_t kind, uint64_t esr, uint64_t far, uint64_t *elr)
 	*elr += 4;
 }
 
-/* The T32 code run at AArch32 EL0: r0 iterations of a loop, then WFI, then SVC #0. A
- * WFI resumed 4 bytes on (the width of an A64 instruction) would run SVC #1 instead. */
 __asm__(".pushsection .text\n"
 	".balign 4\n"
-	".global t32_code\n"
-	"t32_code:\n"
+	".global t32_loop, t32_wfi\n"
+	"t32_loop:\n"
 	".hword 0x3801\n"       /* 0: subs r0, #1   */
 	".hword 0xd1fd\n"       /* 2: bne 0         */
-	".hword 0xbf30\n"       /* 4: wfi           */
-	".hword 0xdf00\n"       /* 6: svc #0        */
-	".hword 0xdf01\n"       /* 8: svc #1        */
-	".hword 0xe7fe\n"       /* 10: b .          */
+	".hword 0xdf02\n"       /* 4: svc #2        */
+	".hword 0xe7fe\n"       /* 6: b .           */
+	"t32_wfi:\n"
+	".hword 0xbf30\n"       /* 0: wfi           */
+	".hword 0xdf00\n"       /* 2: svc #0        */
+	".hword 0xdf01\n"       /* 4: svc #1        */
+	".hword 0xe7fe\n"       /* 6: b .           */
 	".popsection\n");
+extern const uint16_t t32_loop[], t32_wfi[];
 
 static uint64_t read_cntvct(void)
 {
@@ -110,40 +122,56 @@ static uint64_t read_cntvct(void)
 	return t;
 }
 
-static void aarch32_back(void)
+/* ERET to AArch32 EL0 T32 code at pc with r0 = n; spsr: M = 0b10000 (EL0 AArch32), T. */
+static __attribute__((noreturn)) void enter_el0(const uint16_t *pc, uint64_t spsr, uint64_t n)
 {
-	report(1, a32_esr);
-	report(2, a32_elr - (uint64_t)(uintptr_t)t32_code);
-	report(3, a32_kind);
-	report(4, read_cntvct() - a32_t0);
-	power_off();
-}
+	register uint64_t x0 __asm__("x0") = n;
 
-static void aarch32_el0(void)
-{
-	uint64_t sctlr, freq, now;
-
-	/* Its virtual timer pending soon, enabled in its GIC (PPI 27) but masked in PSTATE:
-	 * it wakes the WFI, and arriving while EL0 runs T32 it is taken to EL2 from there. */
-	write32(0x08000000ull, 2);                               /* GICD_CTLR.EnableGrp1 */
-	write32(0x080a0000ull + 0x10000 + 0x100, 1u << 27);      /* GICR_ISENABLER0: PPI 27 */
-	__asm__ volatile("mrs %0, cntfrq_el0; mrs %1, cntvct_el0" : "=r"(freq), "=r"(now));
-	__asm__ volatile("msr cntv_cval_el0, %0; msr cntv_ctl_el0, %1; isb"
-			 : : "r"(now + freq / 50), "r"(1ull));
-	__asm__ volatile("mrs %0, sctlr_el1" : "=r"(sctlr));
-	sctlr |= 1ull << 16;     /* nTWI: EL0's WFI is not trapped to EL1 */
-	__asm__ volatile("msr sctlr_el1, %0; isb" : : "r"(sctlr));
-	/* EL0, AArch32 (M = 0b10000), T32 (T, bit 5), A, I and F masked. */
-	a32_t0 = read_cntvct();
-	register uint64_t x0 __asm__("x0") = 300000000;
 	__asm__ volatile("msr spsr_el1, %1\n"
 			 "msr elr_el1, %2\n"
 			 "isb\n"
 			 "eret\n"
 			 : "+r"(x0)
-			 : "r"(0x1f0ull), "r"((uint64_t)(uintptr_t)t32_code)
+			 : "r"(spsr), "r"((uint64_t)(uintptr_t)pc)
 			 : "memory");
 	__builtin_unreachable();
+}
+
+static void a32_done(void)
+{
+	report(1, a32_esr[2]);
+	report(2, a32_elr[2] - (uint64_t)(uintptr_t)t32_wfi);
+	report(3, a32_kind[2]);
+	power_off();
+}
+
+static void a32_phase2(void)
+{
+	uint64_t now;
+
+	report(4, read_cntvct() - a32_t0);
+	report(5, a32_esr[1]);
+	report(6, a32_kind[1]);
+	/* Its virtual timer pending now, enabled in its GIC (PPI 27): it wakes the WFI. */
+	write32(0x08000000ull, 2);                               /* GICD_CTLR.EnableGrp1 */
+	write32(0x080a0000ull + 0x10000 + 0x100, 1u << 27);      /* GICR_ISENABLER0: PPI 27 */
+	__asm__ volatile("mrs %0, cntvct_el0" : "=r"(now));
+	__asm__ volatile("msr cntv_cval_el0, %0; msr cntv_ctl_el0, %1; isb"
+			 : : "r"(now), "r"(1ull));
+	enter_el0(t32_wfi, 0x1f0 /* A, I, F masked */, 0);
+}
+
+static void aarch32_el0(void)
+{
+	uint64_t sctlr;
+
+	__asm__ volatile("mrs %0, sctlr_el1" : "=r"(sctlr));
+	sctlr |= 1ull << 16;     /* nTWI: EL0's WFI is not trapped to EL1 */
+	__asm__ volatile("msr sctlr_el1, %0; isb" : : "r"(sctlr));
+	a32_phase = 1;
+	a32_t0 = read_cntvct();
+	/* About a second of T32 at EL0 under QEMU (many scheduler ticks), interrupts on. */
+	enter_el0(t32_loop, 0x130 /* A masked */, 300000000);
 }
 
 static void vcpu0(void)

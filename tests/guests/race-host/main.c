@@ -287,7 +287,7 @@ static __attribute__((unused)) void test_attest_vs_donate(void)
 
 static __attribute__((unused)) void test_mread_vs_donate(void)
 {
-	test_vs_donate("measure_read_vs_donate_page_stays_zero", SC_MREAD_VS_DONATE, 200);
+	test_vs_donate("measure_read_vs_donate_page_stays_zero", SC_MREAD_VS_DONATE, 100);
 }
 
 /* ---- start_out_vs_load ---------------------------------------------------------------- */
@@ -600,17 +600,20 @@ static __attribute__((unused)) void test_aarch32(void)
 	reset_state(SC_AARCH32_EL0);
 	rc = run_pvm_vcpu(vm, 0, -1);
 	info("run ended", (uint64_t)rc);
-	info("ESR_EL1 of the exception from AArch32 EL0", st.slot[1]);
-	info("its ELR_EL1 - t32_code", st.slot[2]);
-	info("its vector (12: lower EL AArch32 sync)", st.slot[3]);
-	info("virtual counter ticks spent from EL1 to EL1", st.slot[4]);
+	info("phase 1 (T32 loop, interrupts on): ESR_EL1 of the SVC", st.slot[5]);
+	info("phase 1: its vector (12: lower EL AArch32 sync)", st.slot[6]);
+	info("phase 1: virtual counter ticks at EL0", st.slot[4]);
+	info("phase 2 (WFI): ESR_EL1 of the SVC", st.slot[1]);
+	info("phase 2: its ELR_EL1 - t32_wfi (4: right after SVC #0)", st.slot[2]);
+	info("phase 2: its vector", st.slot[3]);
 	if (st.seen[15])
 		info("pVM unexpected exception", st.slot[15]);
-	guest_verdict("aarch32_el0_survives_interrupt", st.seen[3],
-		      "the pVM did not come back from AArch32 EL0 (stopped by the hypervisor?)");
+	guest_verdict("aarch32_el0_survives_interrupt",
+		      st.seen[5] && st.slot[6] == 12 && st.slot[5] == 0x44000002ull,
+		      "the pVM did not come back from its T32 loop at EL0 (stopped by the hypervisor?)");
 	guest_verdict("aarch32_wfi_resumes_at_next_t32_instruction",
 		      st.seen[3] && st.slot[3] == 12 && (st.slot[1] >> 26) == 0x11 &&
-		      (st.slot[1] & 0xffff) == 0 && st.slot[2] == 8,
+		      (st.slot[1] & 0xffff) == 0 && st.slot[2] == 4,
 		      "not SVC #0 with ELR right after it");
 	guest_verdict("race_memory_back_zero", destroy_back_zero(vm, STAGE_A, META_A),
 		      "VM_DESTROY failed, or memory not returned zeroed");
