@@ -306,7 +306,7 @@ static void job_long_load(void)
 static void job_load_p(void)
 {
 	wait_flag(1);
-	delay(200000);
+	delay(10000000);          /* (vCPU 0 is then most likely waiting in VM_START) */
 	rc_load_b = pal_hc_vm_load(vm_b, P_PAGE, 1, P_IPA, 2);
 }
 
