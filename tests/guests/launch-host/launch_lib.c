@@ -1,5 +1,6 @@
 /* Shared parts of the bare-metal launch test hosts (launch_lib.h). */
 #include <stddef.h>
+#include "palisade/elf_image.h"
 #include "palisade/error.h"
 #include "palisade/hypercall_stubs.h"
 #include "guest_console.h"
@@ -97,6 +98,44 @@ bool load_rest(uint16_t vm, uint64_t stage, uint64_t mem_base, uint64_t pages, b
 		i += n ? n : 1;
 	}
 	return true;
+}
+
+uint16_t launch_elf_pvm(const uint8_t *elf, uint64_t elf_size, unsigned vcpus,
+			uint64_t mem_base, uint64_t mem_size, uint64_t stage, uint64_t meta,
+			uint64_t meta_pages, uint64_t hole)
+{
+	static uint8_t buf[4096] __attribute__((aligned(8)));
+	static bool given[512];
+	const uint64_t pages = mem_size >> 12;
+	struct pal_hc_vm_create_result c;
+	struct elf_image img;
+	char err[96];
+	uint64_t page;
+	uint16_t vm;
+	bool ok;
+
+	if (pages > sizeof(given) ||
+	    elf_image_parse(elf, elf_size, mem_base, mem_size, &img, err, sizeof(err)) != 0 ||
+	    pal_hc_vm_create(vcpus, mem_base, mem_size, meta, meta_pages, &c) != 0)
+		return 0;
+	vm = c.vm_id;
+	for (uint64_t i = 0; i < pages; i++)
+		given[i] = hole && hole == mem_base + (i << 12);
+	ok = elf_image_next_page(&img, img.start, &page);
+	while (ok) {
+		uint64_t pa = stage + (page - mem_base);
+
+		if (elf_image_page(&img, elf, elf_size, page, buf) != 0)
+			return 0;
+		copy((void *)(uintptr_t)pa, buf, sizeof(buf));
+		if (!load_pages(vm, pa, page, 4096, 3, mem_base, given))
+			return 0;
+		ok = elf_image_next_page(&img, page + 4096, &page);
+	}
+	if (!load_rest(vm, stage, mem_base, pages, given) ||
+	    pal_hc_vm_set_boot(vm, img.entry, 0) != 0)
+		return 0;
+	return vm;
 }
 
 /* A verdict line of the pVM counts in this host's END line. */
