@@ -275,6 +275,6 @@ void secondary_main(uint64_t index)
 	 * WFI runs masked: the start kick, if taken between an unmask and the WFI, would be
 	 * consumed there and leave this CPU asleep (sched.c, idle_wait). */
 	while (!__atomic_load_n(&sched_started, __ATOMIC_ACQUIRE))
-		__asm__ volatile("dsb sy; wfi; msr daifclr, #2; isb; msr daifset, #2" ::: "memory");
+		arch_wait_for_interrupt();
 	sched_run();
 }

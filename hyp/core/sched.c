@@ -169,18 +169,6 @@ static void reap_stopped(struct cpu *c)
 	}
 }
 
-/*
- * Waits for an interrupt, then takes it. The WFI runs with IRQs masked, as all of EL2
- * does: a pending interrupt still ends it, and is taken right after. Unmasking before the
- * WFI instead would let an interrupt that arrived while the scheduler was busy (a kick,
- * the loaded vCPU's timer, the EL2 timer whose deadline has just passed) be taken between
- * the unmask and the WFI: its work (a vCPU made runnable, need_resched) would be left
- * undone while the WFI sleeps until some unrelated interrupt, possibly forever.
- */
-static void idle_wait(void)
-{
-	__asm__ volatile("dsb sy; wfi; msr daifclr, #2; isb; msr daifset, #2" ::: "memory");
-}
 
 void sched_run(void)
 {
@@ -202,7 +190,7 @@ void sched_run(void)
 			vm_console_tick();
 			vm_console_tick();
 			arm_deadline(c, 0);
-			idle_wait();
+			arch_wait_for_interrupt();   /* a kick, a timer, a device */
 			continue;
 		}
 		run_vcpu(c, v);

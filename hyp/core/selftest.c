@@ -182,11 +182,9 @@ static const char *check_hyp_timer(void)
 	uint64_t fired_at;
 
 	timer_arm_at(deadline);
-	__asm__ volatile("msr daifclr, #2" ::: "memory");
 	while (c->timer_irqs == before && timer_now() < give_up)
-		wfi();
+		arch_wait_for_interrupt();
 	fired_at = timer_now();
-	__asm__ volatile("msr daifset, #2" ::: "memory");
 	if (c->timer_irqs != before + 1)
 		return "no timer interrupt";
 	if (fired_at < deadline)

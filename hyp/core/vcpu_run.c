@@ -72,7 +72,7 @@ static uint64_t run_until_exit(struct cpu *c, struct vcpu *hv, struct vcpu *v)
 			/* Its timer is live in the registers: its interrupt, an IPI (a kick) or
 			 * anything for the host ends the wait; the EL2 timer bounds it. WFI masked,
 			 * then take the interrupt (see sched.c, idle_wait: not lost before it). */
-			__asm__ volatile("dsb sy; wfi; msr daifclr, #2; isb; msr daifset, #2" ::: "memory");
+			arch_wait_for_interrupt();
 			continue;
 		}
 		used = vm_irq_fill(v, lrs, nr, &ich_hcr);

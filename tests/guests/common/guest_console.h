@@ -14,4 +14,19 @@ void guest_verdict_relayed(bool ok);
 /* "PALISADE-TEST-END passed=<n> failed=<m>" over the verdicts printed so far. */
 void guest_verdict_end(void);
 
+/*
+ * The one wait idiom of the test guests: with IRQs masked (guest_irq_mask), check the
+ * condition, then guest_wait_irq(): the WFI runs masked (a pending interrupt still ends
+ * it), the interrupt is taken right after, and IRQs are masked again for the next check.
+ * An interrupt that arrives after a check therefore cannot be taken just before the WFI
+ * and leave it asleep for good.
+ *     guest_irq_mask(); while (!cond) guest_wait_irq(); guest_irq_unmask();
+ */
+static inline void guest_irq_mask(void) { __asm__ volatile("msr daifset, #2" ::: "memory"); }
+static inline void guest_irq_unmask(void) { __asm__ volatile("msr daifclr, #2; isb" ::: "memory"); }
+static inline void guest_wait_irq(void)
+{
+	__asm__ volatile("dsb sy; wfi; msr daifclr, #2; isb; msr daifset, #2" ::: "memory");
+}
+
 #endif

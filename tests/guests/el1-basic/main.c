@@ -125,11 +125,13 @@ void guest_main(uint64_t cpu)
 		cpu1_up = true;
 		cpu1_fp_ok = fp_pattern_survives(0x1111222233334444ull);
 		/* Wait for SGI 3 from vCPU 0, in WFI (the hypervisor must wake us). */
+		guest_irq_mask();
 		while (!irqs_seen[1][3])
-			__asm__ volatile("wfi");
+			guest_wait_irq();
+		guest_irq_unmask();
 		cpu1_done = true;
 		for (;;)
-			__asm__ volatile("wfi");
+			guest_wait_irq();
 	}
 
 	guest_puts("el1-basic: guest running at EL1\n");
@@ -192,8 +194,10 @@ void guest_main(uint64_t cpu)
 
 		wr_sysreg(cntv_tval_el0, freq / 1000);   /* 1 ms */
 		wr_sysreg(cntv_ctl_el0, 1);
+		guest_irq_mask();
 		for (int i = 0; i < 1000 && !irqs_seen[0][27]; i++)
-			__asm__ volatile("wfi");
+			guest_wait_irq();
+		guest_irq_unmask();
 		verdict("vtimer_interrupt_wakes_wfi", irqs_seen[0][27] == 1,
 			"the virtual timer interrupt did not arrive");
 	}

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include "palisade/error.h"
 #include "palisade/hypercall_stubs.h"
+#include "guest_console.h"
 #include "race_proto.h"
 
 #define PSCI_CPU_ON     0xC4000003u
@@ -230,7 +231,7 @@ static void vcpu0(void)
 		__asm__ volatile("msr S3_0_C12_C11_5, %0; isb" : : "r"(1ull << 1) : "memory");
 		report(1, 1);
 		for (;;)
-			__asm__ volatile("wfi");
+			guest_wait_irq();
 	case SC_DEBUG_REGS: {
 		uint64_t b, w;
 

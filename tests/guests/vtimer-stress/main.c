@@ -67,7 +67,7 @@ void guest_exception(uint64_t kind)
 		guest_puts("vtimer-stress: unexpected exception\n");
 		unlock();
 		for (;;)
-			__asm__ volatile("wfi");
+			guest_wait_irq();
 	}
 	intid = (uint32_t)(rd_sysreg(S3_0_C12_C12_0) & 0xffffff);   /* ICC_IAR1_EL1 */
 	if (intid >= 1020)
@@ -155,7 +155,7 @@ static void stress(unsigned cpu, uint64_t seed)
 		} else {
 			/* WFI masked, then take the interrupt: no wake-up lost in the guest. */
 			while (irqs[cpu] != want)
-				__asm__ volatile("wfi; msr daifclr, #2; isb; msr daifset, #2" ::: "memory");
+				guest_wait_irq();
 		}
 	}
 	wr_sysreg(cntv_ctl_el0, 0);
@@ -196,7 +196,7 @@ static void timer_sleep(unsigned cpu, uint64_t ticks)
 	wr_sysreg(cntv_ctl_el0, 1);
 	__asm__ volatile("isb");
 	while (irqs[cpu] != want)
-		__asm__ volatile("wfi; msr daifclr, #2; isb; msr daifset, #2" ::: "memory");
+		guest_wait_irq();
 	wr_sysreg(cntv_ctl_el0, 0);
 }
 
@@ -230,7 +230,7 @@ void guest_main(uint64_t cpu)
 			psci(PSCI_SYSTEM_OFF, 0, 0, 0);   /* stops this VM only */
 		}
 		for (;;)
-			__asm__ volatile("wfi");
+			guest_wait_irq();
 	}
 	/* The host: sleep in 10 ms steps until the guest's memory is back (it is gone). */
 	while (pal_hc_mem_query(GUEST_PA, 0) != 0)

@@ -82,6 +82,19 @@ static inline void arch_zero_pages(uint64_t va, uint64_t size)
 	}
 }
 
+/*
+ * Waits for an interrupt, then takes it: the one idiom for every wait loop at EL2. The
+ * WFI runs with IRQs masked (a pending interrupt still ends it) and the interrupt is taken
+ * right after. Unmasking before the WFI instead lets an interrupt that arrived after the
+ * caller's last check be taken between the unmask and the WFI: its work is done, the
+ * caller's condition is true, and the WFI sleeps until some unrelated interrupt, possibly
+ * forever (the lost wake-up behind issue #4 and the selftest hang of issue #15).
+ */
+static inline void arch_wait_for_interrupt(void)
+{
+	__asm__ volatile("dsb sy; wfi; msr daifclr, #2; isb; msr daifset, #2" ::: "memory");
+}
+
 static inline void arch_irq_mask_all(void) { __asm__ volatile("msr daifset, #0xf" ::: "memory"); }
 
 /* Park this CPU for good: interrupts masked, low-power wait. Used after a fatal error. */
