@@ -6,6 +6,7 @@
 #include "arch/cpu.h"
 #include "arch/vcpu_arch.h"
 #include "palisade/cpu.h"
+#include "palisade/error.h"
 #include "palisade/irq.h"
 #include "palisade/sched.h"
 #include "palisade/timer.h"
@@ -164,8 +165,9 @@ static void reap_stopped(struct cpu *c)
 		arch_vcpu_fp_release(v);
 		*p = v->runq_next;
 		v->runq_next = NULL;
-		if (__atomic_sub_fetch(&v->vm->live_vcpus, 1, __ATOMIC_ACQ_REL) == 0)
-			vm_teardown(v->vm);
+		if (__atomic_sub_fetch(&v->vm->live_vcpus, 1, __ATOMIC_ACQ_REL) == 0 &&
+		    vm_teardown(v->vm) != PAL_OK)
+			__atomic_store_n(&v->vm->teardown_pending, true, __ATOMIC_RELEASE);
 	}
 }
 
@@ -189,6 +191,7 @@ void sched_run(void)
 			 * for an interrupt (a kick, the loaded vCPU's timer, a device). */
 			vm_console_tick();
 			vm_console_tick();
+			vm_teardown_retry();
 			arm_deadline(c, 0);
 			arch_wait_for_interrupt();   /* a kick, a timer, a device */
 			continue;

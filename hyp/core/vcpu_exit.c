@@ -241,8 +241,11 @@ void vcpu_handle_exit(struct vcpu *v, const struct vcpu_exit *e)
 		break;
 	case EC_IABT_LOW: {
 		uint64_t ipa = fault_ipa(e);
+		/* A fault on a stage-1 table walk (ESR.S1PTW) was a read of the table, not a
+		 * fetch: an execute-only page holding a table is a real fault, not transient. */
+		bool walk = (e->esr >> 7) & 1;
 
-		if (may_be_memory(v->vm, ipa) && fault_was_transient(v->vm, ipa, false, true))
+		if (may_be_memory(v->vm, ipa) && fault_was_transient(v->vm, ipa, false, !walk))
 			break;
 		if (v->vm->is_host && is_ram(ipa))
 			mem_s2_report_host_fault(ipa, false, true);

@@ -100,7 +100,6 @@ int64_t hc_vcpu_run(struct hc_ctx *ctx, const uint64_t args[], uint64_t results[
 	if (!v)
 		return rc;
 	vm = v->vm;
-	v->pcpu = c->index;
 	vm_irq_vcpu_put(hv);
 	arch_vcpu_load(v);
 	vm_irq_vcpu_load(v);

@@ -261,8 +261,22 @@ int vm_teardown(struct vm *vm)
 		return rc;
 	}
 	vm_console_detach(vm);
+	vm->teardown_pending = false;
 	log_printf("PALISADE: VM %u (%s) torn down: its memory zeroed and returned to the host\n",
 		   vm->id, vm->name);
 	__atomic_store_n(&vm->state, VM_EMPTY, __ATOMIC_RELEASE);
 	return PAL_OK;
+}
+
+void vm_teardown_retry(void)
+{
+	for (unsigned i = 0; i < VM_MAX; i++) {
+		struct vm *vm = &vms[i];
+
+		/* One CPU wins each retry; a VM the host launched is VM_DESTROY's to finish. */
+		if (!vm->launch.host_launched &&
+		    __atomic_exchange_n(&vm->teardown_pending, false, __ATOMIC_ACQ_REL) &&
+		    vm_teardown(vm) != PAL_OK)
+			__atomic_store_n(&vm->teardown_pending, true, __ATOMIC_RELEASE);
+	}
 }

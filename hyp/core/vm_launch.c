@@ -368,6 +368,8 @@ struct vcpu *vm_launch_claim_vcpu(uint64_t vm_id, uint64_t index, int cpu, int *
 		*rc = PAL_E_STATE;
 		v = NULL;
 	}
+	if (v)
+		v->pcpu = (unsigned)cpu;   /* before anyone can kick it: VM_DESTROY needs this */
 	if (v) {
 		enum vcpu_state s = __atomic_load_n(&v->state, __ATOMIC_SEQ_CST);
 

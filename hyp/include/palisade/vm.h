@@ -72,6 +72,7 @@ struct vm {
 	uint64_t vttbr;
 	unsigned vcpu_count;
 	volatile unsigned live_vcpus;   /* still on a CPU's run queue */
+	bool teardown_pending;          /* stopped, teardown refused for want of tables */
 	struct vcpu vcpus[VCPU_MAX_PER_VM];
 	struct vm_mmio_device mmio[VM_MAX_MMIO_DEVICES];
 	unsigned mmio_count;
@@ -123,5 +124,7 @@ void vm_stop(struct vm *vm, const char *why);
 /* No vCPU of the VM is on a CPU any more (see vm.c): zero and return its memory, free
  * its slot. PAL_E_NO_MEMORY (nothing changed) if the host's page tables cannot be had. */
 int vm_teardown(struct vm *vm);
+/* Boot-manifest VMs whose teardown was refused: tried again (the scheduler's idle loop). */
+void vm_teardown_retry(void);
 
 #endif

@@ -435,20 +435,33 @@ static void commit(const struct req *r, const struct span *sp, unsigned int nsp)
  * available before anything changes. A committed transition never fails for want of
  * memory; a shortage is PAL_E_NO_MEMORY to the caller, with nothing changed.
  */
+static struct batch count_batch;   /* db.lock held: one user at a time, off the EL2 stack */
+
+/* Adds the tables of r's commit to b (a count-mode batch). */
+static void tables_count(const struct req *r, const struct span *sp, unsigned int nsp,
+			 struct batch *b)
+{
+	commit_phase(r, sp, nsp, b, PH_REVOKE);
+	for (int s = 0; s < 2; s++)
+		run_emit(b, &b->unmap[s], RUN_UNMAP);
+	commit_phase(r, sp, nsp, b, PH_GRANT);
+	for (int s = 0; s < 2; s++)
+		run_emit(b, &b->map[s], RUN_MAP);
+}
+
+/* All the commits counted into b, at once: can their tables be had together? */
+static int tables_available(const struct batch *b)
+{
+	if (b->err != PAL_OK)
+		return b->err;
+	return db.ops->tables_available(db.ops->ctx, b->tables, VM_ID_LIMIT);
+}
+
 static int tables_check(const struct req *r, const struct span *sp, unsigned int nsp)
 {
-	static struct batch b;   /* db.lock held: one user at a time, off the EL2 stack */
-
-	batch_init(&b, true);
-	commit_phase(r, sp, nsp, &b, PH_REVOKE);
-	for (int s = 0; s < 2; s++)
-		run_emit(&b, &b.unmap[s], RUN_UNMAP);
-	commit_phase(r, sp, nsp, &b, PH_GRANT);
-	for (int s = 0; s < 2; s++)
-		run_emit(&b, &b.map[s], RUN_MAP);
-	if (b.err != PAL_OK)
-		return b.err;
-	return db.ops->tables_available(db.ops->ctx, b.tables, VM_ID_LIMIT);
+	batch_init(&count_batch, true);
+	tables_count(r, sp, nsp, &count_batch);
+	return tables_available(&count_batch);
 }
 
 /* ---- validation and the transaction ---- */
@@ -709,13 +722,16 @@ int mem_vm_teardown(vm_id_t vm, paddr_t meta_pa, uint64_t meta_pages,
 		ret = step(&back, k, page_pa(meta.rg, meta.first + k),
 			   &meta.rg->tbl[meta.first + k], &next, &zero);
 	}
-	/* Both commits below are counted first: a teardown that starts, finishes. The
-	 * host's mappings of its returned pages and of the metadata are disjoint, so the
-	 * two counts add up. */
-	if (ret == PAL_OK)
-		ret = tables_check(&r, all, db.nr);
-	if (ret == PAL_OK && meta_pages)
-		ret = tables_check(&back, &meta, 1);
+	/* Both commits below are counted first, into one sum asked for at once: a teardown
+	 * that starts, finishes. (Two separate questions would each pass with enough
+	 * tables for one commit only.) */
+	if (ret == PAL_OK) {
+		batch_init(&count_batch, true);
+		tables_count(&r, all, db.nr, &count_batch);
+		if (meta_pages)
+			tables_count(&back, &meta, 1, &count_batch);
+		ret = tables_available(&count_batch);
+	}
 	if (ret == PAL_OK) {
 		db.live &= ~((uint64_t)1 << vm);  /* nobody can give it pages from now on */
 		db.protected_vms &= ~((uint64_t)1 << vm);

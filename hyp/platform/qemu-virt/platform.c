@@ -34,12 +34,20 @@ void platform_console_init(uint64_t base)
 	uart = (volatile uint32_t *)(uintptr_t)base;
 }
 
+/* The wait for FIFO room is bounded: when the host owns the UART it can stall it (a
+ * full FIFO, a disabled UART), and this runs under the console lock with interrupts
+ * masked. A character that cannot go out in time is dropped, never waited for. */
+#define PL011_TX_SPINS 100000u
+
 void platform_console_putc(char c)
 {
+	unsigned spins = 0;
+
 	if (!uart)
 		return;
 	while (uart[PL011_FR / 4] & PL011_FR_TXFF)
-		;
+		if (++spins == PL011_TX_SPINS)
+			return;
 	uart[PL011_DR / 4] = (uint8_t)c;
 }
 
