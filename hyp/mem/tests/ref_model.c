@@ -78,8 +78,17 @@ static void owned(struct ref_page *p, int owner, uint64_t ipa)
 int ref_call(struct ref *m, enum ref_op op, int caller, uint64_t pa, uint64_t ipa,
 	     uint64_t pages, int to, uint64_t to_ipa, int perms, int prepare_fail)
 {
-	bool gives = op == R_DONATE || op == R_LEND || op == R_SHARE;
+	bool launch = op == R_LAUNCH_DONATE || op == R_LAUNCH_LEND;
 	int first;
+
+	/* A launch give is the host's donate or lend (RWX) to a protected VM. */
+	if (launch) {
+		op = op == R_LAUNCH_DONATE ? R_DONATE : R_LEND;
+		caller = 1;
+		ipa = pa;
+		perms = op == R_LEND ? 7 : 0;
+	}
+	bool gives = op == R_DONATE || op == R_LEND || op == R_SHARE;
 
 	/* 1. argument shape and identities, no state needed */
 	if (!shape_ok(pa, pages))
@@ -117,6 +126,11 @@ int ref_call(struct ref *m, enum ref_op op, int caller, uint64_t pa, uint64_t ip
 		return PAL_E_DENIED;
 	if (gives && !m->live[to])
 		return PAL_E_NOT_FOUND;
+	/* 3a. who may give to whom: protected VMs only by the launch, until sealed */
+	if (gives && launch && !(m->protected_vm[to] && !m->sealed[to]))
+		return PAL_E_DENIED;
+	if (gives && !launch && m->protected_vm[to])
+		return PAL_E_DENIED;
 	/* 4. every page, in order */
 	for (uint64_t k = 0; k < pages; k++) {
 		struct ref_page *p = &m->pg[first + k];
@@ -145,9 +159,13 @@ int ref_call(struct ref *m, enum ref_op op, int caller, uint64_t pa, uint64_t ip
 				return PAL_E_DENIED;
 			if (p->kind != (op == R_RECLAIM ? REF_LENT : REF_SHARED))
 				return PAL_E_STATE;
+			if (op == R_RECLAIM && m->protected_vm[p->borrower])
+				return PAL_E_DENIED;
 			if (p->owner_ipa != want)
 				return PAL_E_INVALID;
 			break;
+		default:   /* launch gives were turned into donate or lend above */
+			return PAL_E_INVALID;
 		}
 	}
 	/* 5. the receiving guest's stage-2 has room */
@@ -190,6 +208,8 @@ int ref_call(struct ref *m, enum ref_op op, int caller, uint64_t pa, uint64_t ip
 			break;
 		case R_UNSHARE:
 			owned(p, p->owner, p->owner_ipa);
+			break;
+		default:
 			break;
 		}
 	}
@@ -238,13 +258,25 @@ int ref_hyp_return(struct ref *m, uint64_t pa, uint64_t pages)
 	return PAL_OK;
 }
 
-int ref_create(struct ref *m, int vm)
+int ref_create(struct ref *m, int vm, bool protected_vm)
 {
 	if (!guest(vm))
 		return PAL_E_INVALID;
 	if (m->live[vm])
 		return PAL_E_STATE;
 	m->live[vm] = true;
+	m->protected_vm[vm] = protected_vm;
+	m->sealed[vm] = false;
+	return PAL_OK;
+}
+
+int ref_seal(struct ref *m, int vm)
+{
+	if (!guest(vm))
+		return PAL_E_INVALID;
+	if (!m->live[vm])
+		return PAL_E_NOT_FOUND;
+	m->sealed[vm] = true;
 	return PAL_OK;
 }
 
@@ -255,6 +287,8 @@ int ref_teardown(struct ref *m, int vm)
 	if (!m->live[vm])
 		return PAL_E_NOT_FOUND;
 	m->live[vm] = false;
+	m->protected_vm[vm] = false;
+	m->sealed[vm] = false;
 	for (int i = 0; i < RAM_PAGES; i++) {
 		struct ref_page *p = &m->pg[i];
 		uint64_t pa = env_page((unsigned int)i);

@@ -25,10 +25,13 @@ struct ref_page {
 struct ref {
 	struct ref_page pg[RAM_PAGES];
 	bool live[VM_ID_LIMIT];
+	bool protected_vm[VM_ID_LIMIT];   /* receives only launch gives, until sealed */
+	bool sealed[VM_ID_LIMIT];
 	uint64_t zeroed;         /* pages zeroed so far */
 };
 
-enum ref_op { R_DONATE, R_LEND, R_SHARE, R_RELINQUISH, R_RECLAIM, R_UNSHARE };
+enum ref_op { R_DONATE, R_LEND, R_SHARE, R_RELINQUISH, R_RECLAIM, R_UNSHARE,
+	      R_LAUNCH_DONATE, R_LAUNCH_LEND };
 
 void ref_init(struct ref *m);
 int ref_index(uint64_t pa);  /* page index, -1 if not RAM */
@@ -37,7 +40,8 @@ int ref_call(struct ref *m, enum ref_op op, int caller, uint64_t pa, uint64_t ip
 	     uint64_t pages, int to, uint64_t to_ipa, int perms, int prepare_fail);
 int ref_hyp_donate(struct ref *m, uint64_t pa, uint64_t pages);
 int ref_hyp_return(struct ref *m, uint64_t pa, uint64_t pages);
-int ref_create(struct ref *m, int vm);
+int ref_create(struct ref *m, int vm, bool protected_vm);
+int ref_seal(struct ref *m, int vm);
 int ref_teardown(struct ref *m, int vm);
 
 #endif

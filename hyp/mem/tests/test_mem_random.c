@@ -18,7 +18,7 @@
 #include "ref_model.h"
 
 #define SEED 0x5eed0005ull
-#define OPS 60000
+#define OPS 80000
 
 static uint64_t rng;
 
@@ -40,10 +40,11 @@ static struct ref model;
 static struct snapshot snap;
 
 enum kind { K_DONATE, K_LEND, K_SHARE, K_RELINQUISH, K_RECLAIM, K_UNSHARE,
-	    K_HYP_DONATE, K_HYP_RETURN, K_CREATE, K_TEARDOWN, K_NR };
+	    K_HYP_DONATE, K_HYP_RETURN, K_CREATE, K_TEARDOWN, K_LAUNCH, K_SEAL, K_NR };
 static const char *const kind_name[K_NR] = {
 	"donate", "lend", "share", "relinquish", "reclaim", "unshare",
 	"donate_to_hyp", "return_from_hyp", "vm_create", "vm_teardown",
+	"launch_give", "vm_seal",
 };
 static unsigned int tried[K_NR], done[K_NR];
 static unsigned int by_status[16];  /* by -status */
@@ -218,12 +219,13 @@ static void test_random_vs_model(void **state)
 		enum kind k;
 		unsigned int r = rn(100);
 		int got = 0, want = 0, caller, to, perms, fail_prepare = 0;
+		bool prot = false, lend_it = false;
 		uint64_t pa, pages, ipa, to_ipa;
 
-		k = r < 14 ? K_DONATE : r < 28 ? K_LEND : r < 42 ? K_SHARE :
-		    r < 56 ? K_RELINQUISH : r < 68 ? K_RECLAIM : r < 80 ? K_UNSHARE :
-		    r < 85 ? K_HYP_DONATE : r < 90 ? K_HYP_RETURN : r < 95 ? K_CREATE :
-		    K_TEARDOWN;
+		k = r < 13 ? K_DONATE : r < 26 ? K_LEND : r < 39 ? K_SHARE :
+		    r < 52 ? K_RELINQUISH : r < 64 ? K_RECLAIM : r < 76 ? K_UNSHARE :
+		    r < 81 ? K_HYP_DONATE : r < 85 ? K_HYP_RETURN : r < 90 ? K_CREATE :
+		    r < 93 ? K_TEARDOWN : r < 98 ? K_LAUNCH : K_SEAL;
 		if (k == K_RELINQUISH)
 			pa = pick_pa_in(rn(2) ? REF_LENT : REF_SHARED);
 		else if (k == K_RECLAIM)
@@ -240,8 +242,13 @@ static void test_random_vs_model(void **state)
 		to = pick_vm();
 		to_ipa = pick_to_ipa(to, pa);
 		perms = pick_perms();
-		if ((k == K_DONATE || k == K_LEND || k == K_SHARE) && rn(100) < 3)
+		if ((k == K_DONATE || k == K_LEND || k == K_SHARE || k == K_LAUNCH) && rn(100) < 3)
 			fail_prepare = PAL_E_NO_MEMORY;
+		if (k == K_LAUNCH) {
+			caller = 1;
+			ipa = pa;
+			lend_it = rn(2);
+		}
 
 		snap_take(&snap);
 		fake.fail_prepare = fail_prepare;
@@ -276,7 +283,15 @@ static void test_random_vs_model(void **state)
 			break;
 		case K_CREATE:
 			to = 2 + (int)rn(6);  /* ids the fake can hold */
-			got = mem_vm_create((vm_id_t)to, 0);
+			prot = rn(100) < 40;
+			got = mem_vm_create((vm_id_t)to, prot ? MEM_VM_PROTECTED : 0);
+			break;
+		case K_LAUNCH:
+			got = mem_launch_give(pa_init(pa), pages, (vm_id_t)to, ipa_init(to_ipa), lend_it);
+			break;
+		case K_SEAL:
+			to = 2 + (int)rn(6);
+			got = mem_vm_seal((vm_id_t)to);
 			break;
 		case K_TEARDOWN:
 			to = (int)rn(9);
@@ -296,7 +311,12 @@ static void test_random_vs_model(void **state)
 		else if (k == K_HYP_RETURN)
 			want = ref_hyp_return(&model, pa, pages);
 		else if (k == K_CREATE)
-			want = ref_create(&model, to);
+			want = ref_create(&model, to, prot);
+		else if (k == K_LAUNCH)
+			want = ref_call(&model, lend_it ? R_LAUNCH_LEND : R_LAUNCH_DONATE, 1, pa, pa,
+					pages, to, to_ipa, 7, fail_prepare);
+		else if (k == K_SEAL)
+			want = ref_seal(&model, to);
 		else
 			want = ref_teardown(&model, to);
 
