@@ -3,9 +3,13 @@
  * MPIDR, whose Aff0 is the vCPU index. SYSTEM_OFF/RESET stop only the calling VM
  * (the host VM stopping powers the machine off).
  */
+#include "arch/cpu.h"
 #include "arch/psci.h"
 #include "arch/vcpu_arch.h"
+#include "palisade/cpu.h"
 #include "palisade/sched.h"
+#include "palisade/spinlock.h"
+#include "palisade/vm_irq.h"
 #include "palisade/vcpu_exit.h"
 #include "palisade/vm.h"
 #include "palisade/vm_launch.h"
@@ -67,17 +71,23 @@ static void cpu_on(struct vcpu *v, uint64_t mpidr, uint64_t entry, uint64_t ctx)
 		ret(v, PSCI_RET_INVALID_PARAMS);
 		return;
 	}
-	if (t->state != VCPU_OFF) {
+	/* Serialised per VM: two CPU_ONs of one vCPU cannot both reset it. Its old state
+	 * already left its CPU (CPU_OFF unloads before it is seen OFF), so the reset is the
+	 * whole truth; OFF -> RUNNABLE by CAS never overrides a concurrent VM stop. */
+	spin_lock(&v->vm->psci_lock);
+	if (__atomic_load_n(&t->state, __ATOMIC_SEQ_CST) != VCPU_OFF) {
+		spin_unlock(&v->vm->psci_lock);
 		ret(v, PSCI_RET_ALREADY_ON);
 		return;
 	}
 	arch_vcpu_reset(t, entry, ctx);
-	/* Only one caller can win the OFF -> RUNNABLE transition. */
 	if (!__atomic_compare_exchange_n(&t->state, &off, VCPU_RUNNABLE, false,
 					 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+		spin_unlock(&v->vm->psci_lock);
 		ret(v, PSCI_RET_ALREADY_ON);
 		return;
 	}
+	spin_unlock(&v->vm->psci_lock);
 	sched_kick(t);
 	ret(v, PSCI_RET_SUCCESS);
 	/* A host-driven VM's new vCPU runs only when the host calls VCPU_RUN for it. */
@@ -117,6 +127,11 @@ bool psci_guest_call(struct vcpu *v)
 	case PSCI_CPU_OFF: {
 		enum vcpu_state running = VCPU_RUNNABLE;
 
+		/* Its EL1, FP/SIMD and vGIC state leave this CPU before it is seen OFF: a
+		 * CPU_ON on another CPU may reset it at once (the run loops load it again if
+		 * it is started before they notice). */
+		vm_irq_vcpu_put(v);
+		arch_vcpu_unload(v);
 		/* Never over a concurrent VM stop: STOPPED must stick for the teardown. */
 		__atomic_compare_exchange_n(&v->state, &running, VCPU_OFF, false,
 					    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);

@@ -131,8 +131,13 @@ static void run_vcpu(struct cpu *c, struct vcpu *v)
 	while (v->state == VCPU_RUNNABLE && !c->need_resched) {
 		struct vcpu_exit e;
 		uint64_t ich_hcr;
-		unsigned used = vm_irq_fill(v, lrs, nr, &ich_hcr);
+		unsigned used;
 
+		if (c->loaded_vcpu != v) {   /* it did CPU_OFF and was started again */
+			arch_vcpu_load(v);
+			vm_irq_vcpu_load(v);
+		}
+		used = vm_irq_fill(v, lrs, nr, &ich_hcr);
 		for (unsigned i = used; i < nr; i++)
 			lrs[i] = 0;
 		arch_vcpu_run(v, lrs, nr, ich_hcr, out, &e);

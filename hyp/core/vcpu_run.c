@@ -75,6 +75,10 @@ static uint64_t run_until_exit(struct cpu *c, struct vcpu *hv, struct vcpu *v)
 			arch_wait_for_interrupt();
 			continue;
 		}
+		if (c->loaded_vcpu != v) {   /* it did CPU_OFF and was started again */
+			arch_vcpu_load(v);
+			vm_irq_vcpu_load(v);
+		}
 		used = vm_irq_fill(v, lrs, nr, &ich_hcr);
 		for (unsigned i = used; i < nr; i++)
 			lrs[i] = 0;

@@ -131,6 +131,7 @@ int vm_create(vm_id_t id, const struct vm_config *cfg, unsigned vcpus, const cha
 	vm->lock = (spinlock_t)SPINLOCK_INIT;
 	vm->launch_lock = (spinlock_t)SPINLOCK_INIT;
 	vm->measure_lock = (spinlock_t)SPINLOCK_INIT;
+	vm->psci_lock = (spinlock_t)SPINLOCK_INIT;
 	if (meta) {
 		/* The first metadata page holds the pool's bitmap, the rest are the pool. */
 		vm->launch.meta_pa = meta->pa;

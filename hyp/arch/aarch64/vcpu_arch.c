@@ -396,3 +396,10 @@ bool arch_vtimer_should_fire(const struct vcpu *v)
 
 	return (ctl & 1) && !(ctl & 2) && read_sysreg(cntvct_el0) >= v->sys.cntv_cval;
 }
+
+void arch_vcpu_unload(struct vcpu *v)
+{
+	if (arch_this_cpu()->loaded_vcpu == v)
+		arch_vcpu_put();
+	arch_vcpu_fp_save_release(v);
+}

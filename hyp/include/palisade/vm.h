@@ -80,6 +80,7 @@ struct vm {
 	uint64_t gicd_ipa, gicr_ipa;
 	spinlock_t launch_lock;         /* launch calls; taken before vm->lock */
 	spinlock_t measure_lock;        /* a leaf: the runtime measurement registers */
+	spinlock_t psci_lock;           /* a leaf: PSCI CPU_ON of this VM's vCPUs */
 	struct vm_launch launch;
 };
 

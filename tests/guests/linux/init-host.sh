@@ -35,6 +35,16 @@ for c in $(seq 0 $((want - 1))); do
 done
 verdict linux_ipi_taskset_every_cpu $ok "taskset failed: $out"
 
+# CPU hotplug (PSCI CPU_OFF, then CPU_ON of the same vCPU): it must restart clean at
+# its new entry point, not with the EL1 state it had when it went off (issue 21).
+ok=1
+if [ "$want" -ge 2 ] && echo 0 > /sys/devices/system/cpu/cpu1/online &&
+   echo 1 > /sys/devices/system/cpu/cpu1/online &&
+   taskset -c 1 true; then
+	ok=0
+fi
+verdict linux_cpu_hotplug $ok "cpu1 did not come back online after going offline"
+
 # Interrupt counts: the timer and the IPIs reached every CPU.
 grep -q 'arch_timer' /proc/interrupts; verdict linux_arch_timer_irq $? "no arch_timer in /proc/interrupts"
 

@@ -26,6 +26,8 @@ void arch_vcpu_reset(struct vcpu *v, uint64_t pc, uint64_t x0);
 void arch_vcpu_load(struct vcpu *v);
 /* Saves the loaded vCPU's EL1 state so another can be loaded (or the CPU can idle). */
 void arch_vcpu_put(void);
+/* If v's state is in this CPU's registers (EL1, FP/SIMD), saves it and leaves none. */
+void arch_vcpu_unload(struct vcpu *v);
 
 /* Enters the (loaded) vCPU with the given list registers and ICH_HCR_EL2; returns how
  * it exited and the list registers as the guest left them. */
