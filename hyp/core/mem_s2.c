@@ -67,17 +67,16 @@ static int op_tables_needed(void *ctx, vm_id_t id, ipaddr_t ipa, paddr_t pa, uin
 }
 
 /* The VMs whose tables come from the hypervisor's pool share it: their needs add up. */
-static int op_tables_available(void *ctx, const uint64_t *tables, unsigned n)
+static int op_tables_available(void *ctx, const uint64_t *tables, uint64_t vms)
 {
 	uint64_t from_pool = 0;
 
 	(void)ctx;
-	for (unsigned id = 0; id < n; id++) {
-		struct vm *vm;
+	for (uint64_t m = vms; m; m &= m - 1) {
+		unsigned id = (unsigned)__builtin_ctzll(m);
+		/* The host's tables always come from the pool: no need to look it up. */
+		struct vm *vm = id == VM_ID_HOST ? NULL : vm_by_id((vm_id_t)id);
 
-		if (!tables[id])
-			continue;
-		vm = vm_by_id((vm_id_t)id);
 		if (vm && vm->launch.meta_pages) {
 			if (vm->launch.meta_pool.free_pages < tables[id])
 				return PAL_E_NO_MEMORY;
@@ -141,11 +140,52 @@ static void op_zero(void *ctx, paddr_t pa, uint64_t pages)
 	arch_clean_dcache_poc(pa_addr(pa), pages << PAGE_SHIFT);
 }
 
+/*
+ * The fast path of the check phase: if every VM in 'vms' can get from its pool every
+ * table it could ever still need (its bound minus what it holds), no transition can run
+ * short and the exact count is skipped. The host's bound is one level-3 table per 2 MiB
+ * and one level-2 per GiB of RAM beyond what it held at boot (mem_s2_set_host_bound); a
+ * host-launched VM's is its metadata pool; boot-manifest guests have none (exact count).
+ */
+static int op_tables_headroom(void *ctx, uint64_t vms)
+{
+	uint64_t from_pool = 0;
+
+	(void)ctx;
+	for (uint64_t m = vms; m; m &= m - 1) {
+		struct vm *vm = vm_by_id((vm_id_t)__builtin_ctzll(m));
+
+		if (!vm)
+			continue;   /* no stage-2 (being built, or gone): nothing to map */
+		if (!vm->s2_table_pages_max || vm->s2_table_pages > vm->s2_table_pages_max)
+			return PAL_E_NO_MEMORY;
+		if (vm->launch.meta_pages) {
+			if (vm->launch.meta_pool.free_pages <
+			    vm->s2_table_pages_max - vm->s2_table_pages)
+				return PAL_E_NO_MEMORY;
+		} else {
+			from_pool += vm->s2_table_pages_max - vm->s2_table_pages;
+		}
+	}
+	return hyp_pool.free_pages < from_pool ? PAL_E_NO_MEMORY : PAL_OK;
+}
+
+void mem_s2_set_host_bound(void)
+{
+	struct vm *host = vm_by_id(VM_ID_HOST);
+	uint64_t ram = boot_platform.mem_total;
+
+	if (host)
+		host->s2_table_pages_max = host->s2_table_pages + (ram >> 21) + (ram >> 30) +
+					   4 * boot_platform.mem_count + 4;
+}
+
 static const struct mem_s2_ops ops = {
 	.ctx = NULL,
 	.prepare_map = op_prepare_map,
 	.tables_needed = op_tables_needed,
 	.tables_available = op_tables_available,
+	.tables_headroom = op_tables_headroom,
 	.map = op_map,
 	.unmap = op_unmap,
 	.tlb_flush = op_tlb_flush,

@@ -59,13 +59,20 @@ void vm_discard(struct vm *vm)
 static void *s2_alloc_table(void *cookie, size_t bytes, paddr_t *pa)
 {
 	struct vm *vm = cookie;
-	uint64_t p;
+	void *t;
 
-	if (!vm->launch.meta_pages)
-		return mem_s2_alloc_table(bytes, pa);
-	p = page_alloc_aligned(&vm->launch.meta_pool, bytes >> PAGE_SHIFT, bytes >> PAGE_SHIFT);
-	*pa = pa_init(p);
-	return (void *)(uintptr_t)p;
+	if (!vm->launch.meta_pages) {
+		t = mem_s2_alloc_table(bytes, pa);
+	} else {
+		uint64_t p = page_alloc_aligned(&vm->launch.meta_pool, bytes >> PAGE_SHIFT,
+						bytes >> PAGE_SHIFT);
+
+		*pa = pa_init(p);
+		t = (void *)(uintptr_t)p;
+	}
+	if (t)
+		vm->s2_table_pages += bytes >> PAGE_SHIFT;
+	return t;
 }
 
 static void s2_free_table(void *cookie, void *va, size_t bytes)
@@ -74,6 +81,7 @@ static void s2_free_table(void *cookie, void *va, size_t bytes)
 
 	page_free(vm->launch.meta_pages ? &vm->launch.meta_pool : &hyp_pool,
 		  (uint64_t)(uintptr_t)va, bytes >> PAGE_SHIFT);
+	vm->s2_table_pages -= bytes >> PAGE_SHIFT;
 }
 
 /* Invalidate the VM's stage-2 TLB entries for a range on every CPU (inner shareable). */
@@ -133,9 +141,12 @@ int vm_create(vm_id_t id, const struct vm_config *cfg, unsigned vcpus, const cha
 	vm->measure_lock = (spinlock_t)SPINLOCK_INIT;
 	vm->psci_lock = (spinlock_t)SPINLOCK_INIT;
 	if (meta) {
-		/* The first metadata page holds the pool's bitmap, the rest are the pool. */
+		/* The first metadata page holds the pool's bitmap, the rest are the pool. Its
+		 * tables map only its launch memory, so the pool bounds them (VM_CREATE asks
+		 * for enough pages for every table that memory can need). */
 		vm->launch.meta_pa = meta->pa;
 		vm->launch.meta_pages = meta->pages;
+		vm->s2_table_pages_max = meta->pages - 1;
 		rc = page_pool_init(&vm->launch.meta_pool, pa_addr(meta->pa) + PAGE_SIZE,
 				    meta->pages - 1, (uint64_t *)(uintptr_t)pa_addr(meta->pa));
 		if (rc) {

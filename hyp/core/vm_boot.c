@@ -277,6 +277,7 @@ void vm_boot(uint64_t dtb)
 			build_guest(&boot_manifest.vms[i]);
 	build_host(host, manifest_host(&boot_manifest), dtb);
 
+	mem_s2_set_host_bound();
 	/* No CPU may fetch a guest's first instructions from a stale I-cache line. */
 	arch_icache_inval_all();
 	__atomic_store_n(&sched_started, true, __ATOMIC_RELEASE);

@@ -17,6 +17,10 @@ uint64_t mem_s2_table_bytes(uint64_t ram_bytes);
 /* Boot: the table at table_pa, every RAM region, and the hypervisor's own ranges. */
 void mem_s2_init(uint64_t table_pa, uint64_t table_bytes);
 
+/* Boot, once every boot mapping of the host exists: the most page tables its stage-2 can
+ * still grow by (the check phase's fast path, mem_s2.c). */
+void mem_s2_set_host_bound(void);
+
 /* A page-table page for a stage-2 from the hypervisor's pool (NULL when empty). */
 void *mem_s2_alloc_table(uint64_t bytes, paddr_t *pa);
 

@@ -73,6 +73,9 @@ struct vm {
 	unsigned vcpu_count;
 	volatile unsigned live_vcpus;   /* still on a CPU's run queue */
 	bool teardown_pending;          /* stopped, teardown refused for want of tables */
+	/* Page-table pages its stage-2 holds now, and the most it can ever hold (0: no
+	 * bound known); under the ownership lock at run time (mem_s2.c, tables_headroom). */
+	uint64_t s2_table_pages, s2_table_pages_max;
 	struct vcpu vcpus[VCPU_MAX_PER_VM];
 	struct vm_mmio_device mmio[VM_MAX_MMIO_DEVICES];
 	unsigned mmio_count;

@@ -454,7 +454,47 @@ static int tables_available(const struct batch *b)
 {
 	if (b->err != PAL_OK)
 		return b->err;
-	return db.ops->tables_available(db.ops->ctx, b->tables, VM_ID_LIMIT);
+	uint64_t vms = 0;
+
+	for (unsigned int v = 0; v < VM_ID_LIMIT; v++)
+		vms |= b->tables[v] ? (uint64_t)1 << v : 0;
+	return db.ops->tables_available(db.ops->ctx, b->tables, vms);
+}
+
+/* The parties of a transition: who may lose or gain a mapping. */
+static uint64_t party_bit(vm_id_t vm)
+{
+	return vm != VM_ID_HYP && vm < VM_ID_LIMIT ? (uint64_t)1 << vm : 0;
+}
+
+static bool headroom_ok(uint64_t vms)
+{
+	return db.ops->tables_headroom && db.ops->tables_headroom(db.ops->ctx, vms) == PAL_OK;
+}
+
+/*
+ * A cheap upper bound instead of the exact count, for a transition over `pages` pages
+ * whose every party sees them at contiguous IPAs (the host: identity; the caller and the
+ * receiver: by construction; a guest named in the entries: checked by the caller). Then
+ * each party has at most one unmap and one map run per access slot: an unmap splits at
+ * most two blocks at each end (4 tables), a map needs at most one level-3 table per
+ * 2 MiB and one level-2 per GiB plus one of each per end.
+ */
+static bool bound_ok(uint64_t vms, uint64_t gain, uint64_t pages)
+{
+	static uint64_t bound[VM_ID_LIMIT];   /* db.lock held; all zero between calls */
+	uint64_t maps = 2 * ((pages >> 9) + (pages >> 18) + 4);
+	bool ok;
+
+	for (uint64_t m = vms; m; m &= m - 1) {
+		unsigned int v = (unsigned int)__builtin_ctzll(m);
+
+		bound[v] = 8 + ((gain >> v) & 1 ? maps : 0);   /* a party that only loses unmaps */
+	}
+	ok = db.ops->tables_available(db.ops->ctx, bound, vms) == PAL_OK;
+	for (uint64_t m = vms; m; m &= m - 1)
+		bound[__builtin_ctzll(m)] = 0;
+	return ok;
 }
 
 static int tables_check(const struct req *r, const struct span *sp, unsigned int nsp)
@@ -570,15 +610,36 @@ static int transact(struct req *r, paddr_t pa, uint64_t pages)
 		ret = PAL_E_NOT_FOUND;
 	else if (op_gives(r->op))
 		ret = give_allowed(r);
+	uint64_t parties = party_bit(r->caller) | (op_gives(r->op) ? party_bit(r->peer) : 0) |
+			   (r->op == OP_HYP_DONATE || r->op == OP_HYP_RETURN ? party_bit(VM_ID_HOST) : 0);
+	/* The guest named in the entries (owner or borrower) and its first IPA page: the
+	 * bound below needs one guest, at contiguous IPAs, on every page. */
+	vm_id_t g0 = NO_VM;
+	uint32_t ipfn0 = 0;
+	bool contiguous = true;
+	uint64_t gain = 0;   /* parties that may get a mapping: in the next entries */
+
 	for (uint64_t k = 0; ret == PAL_OK && k < pages; k++) {
+		const struct mem_page *cur = &rg->tbl[first + k];
+		vm_id_t g = is_guest(cur->owner) ? cur->owner :
+			    cur->borrower != NO_VM && is_guest(cur->borrower) ? cur->borrower : NO_VM;
 		struct mem_page next;
 		bool zero;
 
-		ret = step(r, k, page_pa(rg, first + k), &rg->tbl[first + k], &next, &zero);
+		ret = step(r, k, page_pa(rg, first + k), cur, &next, &zero);
+		parties |= party_bit(cur->owner) | (cur->borrower != NO_VM ? party_bit(cur->borrower) : 0);
+		gain |= party_bit(next.owner) | (next.borrower != NO_VM ? party_bit(next.borrower) : 0);
+		if (k == 0) {
+			g0 = g;
+			ipfn0 = cur->ipfn;
+		} else if (g != g0 || (g != NO_VM && cur->ipfn != ipfn0 + k)) {
+			contiguous = false;
+		}
 	}
 	if (ret == PAL_OK && op_gives(r->op) && is_guest(r->peer))
 		ret = db.ops->prepare_map(db.ops->ctx, r->peer, r->peer_ipa, pages);
-	if (ret == PAL_OK)
+	parties |= gain;
+	if (ret == PAL_OK && !(contiguous && bound_ok(parties, gain, pages)) && !headroom_ok(parties))
 		ret = tables_check(r, &(struct span){ rg, first, pages }, 1);
 	if (ret == PAL_OK)
 		commit(r, &(struct span){ rg, first, pages }, 1);
@@ -725,7 +786,9 @@ int mem_vm_teardown(vm_id_t vm, paddr_t meta_pa, uint64_t meta_pages,
 	/* Both commits below are counted first, into one sum asked for at once: a teardown
 	 * that starts, finishes. (Two separate questions would each pass with enough
 	 * tables for one commit only.) */
-	if (ret == PAL_OK) {
+	/* The dying VM, the host (every page goes back to it: only the host lends or
+	 * shares with guests) and nobody else. */
+	if (ret == PAL_OK && !headroom_ok(party_bit(vm) | party_bit(VM_ID_HOST))) {
 		batch_init(&count_batch, true);
 		tables_count(&r, all, db.nr, &count_batch);
 		if (meta_pages)

@@ -293,13 +293,16 @@ static int fake_tables_needed(void *ctx, vm_id_t vm, ipaddr_t ipa, paddr_t pa, u
 	return PAL_OK;
 }
 
-static int fake_tables_available(void *ctx, const uint64_t *tables, unsigned int n)
+static int fake_tables_available(void *ctx, const uint64_t *tables, uint64_t vms)
 {
 	uint64_t sum = 0;
 
 	(void)ctx;
-	for (unsigned int i = 0; i < n; i++)
+	for (unsigned int i = 0; i < VM_ID_LIMIT; i++) {
+		if (tables[i] && !((vms >> i) & 1))
+			violation("tables_available: vm %u needs tables but is not in the mask", i);
 		sum += tables[i];
+	}
 	fake.last_tables = sum;
 	return fake.tables_limit && sum > fake.tables_limit ? PAL_E_NO_MEMORY : PAL_OK;
 }

@@ -88,9 +88,14 @@ struct mem_s2_ops {
 	 */
 	int (*tables_needed)(void *ctx, vm_id_t vm, ipaddr_t ipa, paddr_t pa, uint64_t pages,
 			     bool map, uint64_t *tables);
-	/* Check phase, last: PAL_OK if tables[v] tables can be had for every VM v at once
-	 * (n entries), else PAL_E_NO_MEMORY. They must stay available until the commit. */
-	int (*tables_available)(void *ctx, const uint64_t *tables, unsigned int n);
+	/* Check phase, last: PAL_OK if tables[v] tables can be had for every VM v at once,
+	 * else PAL_E_NO_MEMORY; tables[] has VM_ID_LIMIT entries, zero outside the mask vms
+	 * (bit v: VM v). They must stay available until the commit. */
+	int (*tables_available)(void *ctx, const uint64_t *tables, uint64_t vms);
+	/* Optional fast path, check phase: PAL_OK if every VM in the mask (bit v: VM v)
+	 * can have every table it could ever still need, so no count is needed; anything
+	 * else means "count exactly". NULL: always count. */
+	int (*tables_headroom)(void *ctx, uint64_t vms);
 	/* Map pages at ipa -> pa with MEM_PERM_* perms. Host ranges are identity. */
 	void (*map)(void *ctx, vm_id_t vm, ipaddr_t ipa, paddr_t pa, uint64_t pages,
 		    uint8_t perms);
