@@ -55,8 +55,13 @@ static bool sig_check(struct verify_result *res, const char *name, EVP_PKEY *key
 	uint8_t digest[SHA384_LEN];
 	bool ok = !sha384(signed_bytes, len, digest) && p384_verify_digest(key, digest, sig) == 1;
 
-	return check(res, name, ok, ok ? "%s: valid ECDSA P-384 signature" :
-		     "%s: the signature does not verify", what);
+	if (!ok)
+		return check(res, name, false, "%s: the signature does not verify", what);
+	/* (r, n - s) verifies too: only the low form is accepted (one encoding). */
+	if (!p384_sig_is_low_s(sig))
+		return check(res, name, false, "%s: high-s signature (s > n/2); only low-s "
+			     "ECDSA signatures are accepted", what);
+	return check(res, name, true, "%s: valid ECDSA P-384 signature (low s)", what);
 }
 
 int verify_evidence(X509 *ca, X509 *device, const struct verify_policy *pol,
