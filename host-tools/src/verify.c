@@ -83,17 +83,12 @@ int verify_evidence(X509 *ca, X509 *device, const struct verify_policy *pol,
 	check(res, "evidence_format", true, "PALEVID1, report %u bytes, endorsement %u bytes",
 	      REPORT_LEN, ENDORSEMENT_LEN);
 
-	/* 1. manufacturer CA -> device certificate (a P-384 key) */
-	ok = !cert_verify_chain(ca, device, why, sizeof(why));
-	device_key = X509_get0_pubkey(device);
-	if (ok && !p384_pkey_is_p384(device_key)) {
-		ok = false;
-		snprintf(why, sizeof(why), "the device certificate's key is not EC P-384");
-	}
-	if (!ok) {
+	/* 1. manufacturer CA -> device certificate: both profiles, then the chain */
+	if (cert_verify_chain(ca, device, why, sizeof(why))) {
 		check(res, "ca_chain", false, "%s", why);
 		return res->status;
 	}
+	device_key = X509_get0_pubkey(device);
 	cert_subject(device, why, sizeof(why));
 	check(res, "ca_chain", true, "device certificate %s issued by the CA", why);
 

@@ -381,9 +381,10 @@ static void test_chain_checks(void **state)
 	X509 *dev2 = cert_make_device(dev.ca, dev.ca_key, d2, err, sizeof(err));
 	assert_int_equal(verify_evidence(dev.ca, dev2, &p, ev, sizeof(ev), &res), 1);
 	assert_string_equal(res.failed, "endorsement_signature");
-	/* The CA certificate as the device certificate: self-issued, but not the device key. */
+	/* The CA certificate as the device certificate: refused before any signature. */
 	assert_int_equal(verify_evidence(dev.ca, dev.ca, &p, ev, sizeof(ev), &res), 1);
-	assert_string_equal(res.failed, "endorsement_signature");
+	assert_string_equal(res.failed, "ca_chain");
+	assert_non_null(strstr(res.checks[res.count - 1].detail, "is the CA certificate"));
 	/* A device certificate issued by the other CA. */
 	X509 *dev3 = cert_make_device(ca2, k2, d2, err, sizeof(err));
 	assert_int_equal(verify_evidence(dev.ca, dev3, &p, ev, sizeof(ev), &res), 1);
