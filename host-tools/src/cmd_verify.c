@@ -10,6 +10,17 @@
 #include "hex.h"
 #include "json.h"
 #include "reference.h"
+
+#define NONCE_MIN_LEN 16
+
+static int nonce_all_zero(const unsigned char *p, size_t n)
+{
+	unsigned char acc = 0;
+
+	for (size_t i = 0; i < n; i++)
+		acc |= p[i];
+	return acc == 0;
+}
 #include "verify.h"
 
 #define EVIDENCE_READ_MAX (64 * 1024)
@@ -43,7 +54,8 @@ static const char help[] =
 "  --ca FILE              the manufacturer CA certificate (the only trust anchor)\n"
 "  --device-cert FILE     the device certificate made by 'palisade provision device'\n"
 "  --reference FILE       reference values made by 'palisade measure --out'\n"
-"  --nonce HEX            the challenge the VM put in report_data, 1 to 64 bytes\n"
+"  --nonce HEX            the challenge the VM put in report_data: 16 to 64 random\n"
+"                         bytes (32 recommended), not all zero\n"
 "  --min-svn N            lowest acceptable hypervisor security version\n"
 "  --allow-debug          accept a VM whose policy allows debug\n"
 "  --rmr INDEX=HEX        expected runtime measurement register INDEX (0..3), 96 hex digits;\n"
@@ -229,8 +241,15 @@ int cmd_verify(int argc, char **argv)
 		return usage_error(cmd, "--ca, --device-cert, --reference and --nonce are required");
 	n = hex_decode(nonce, pol.report_data, REPORT_DATA_LEN);
 	if (n < 1)
-		return usage_error(cmd, "--nonce: 1 to 64 bytes as hex digits (got '%.20s%s')",
+		return usage_error(cmd, "--nonce: 16 to 64 bytes as hex digits (got '%.20s%s')",
 				   nonce, strlen(nonce) > 20 ? "..." : "");
+	/* A challenge must be unpredictable: too short, or all zero (what report_data holds
+	 * when the VM never set it), proves no freshness (docs/attestation.md, section 8). */
+	if (n < NONCE_MIN_LEN)
+		return usage_error(cmd, "--nonce: at least %d bytes (32 recommended), got %d",
+				   NONCE_MIN_LEN, n);
+	if (nonce_all_zero(pol.report_data, (size_t)n))
+		return usage_error(cmd, "--nonce: an all-zero nonce is no challenge");
 
 	if (!(ca = cert_load(ca_path, err, sizeof(err))) ||
 	    !(dev = cert_load(dev_path, err, sizeof(err))) ||

@@ -218,9 +218,24 @@ def case_wrong_nonce():
     expect_verify(d, ev, 1, 'report_data', nonce='a1' * 31)          # a prefix is not enough
     expect_verify(d, ev, 1, 'report_data', nonce='a1' * 32 + '01')   # nor a longer one
     # The nonce is zero-padded to 64 bytes (docs/attestation.md section 8).
-    ev2 = mkev(d, out='ev2.bin', launch=lm, report_data='0102')
-    expect_verify(d, ev2, 0, None, nonce='0102')
-    expect_verify(d, ev2, 1, 'report_data', nonce='01')
+    n16 = '0102' * 8
+    ev2 = mkev(d, out='ev2.bin', launch=lm, report_data=n16)
+    expect_verify(d, ev2, 0, None, nonce=n16)
+    expect_verify(d, ev2, 1, 'report_data', nonce=n16[:-2] + '03')
+
+
+def case_weak_nonce():
+    # Shorter than 16 bytes, or all zero (what report_data holds when the VM never set
+    # it): no challenge, refused as a usage error whatever the evidence says.
+    d, lm = setup()
+    ev = mkev(d, out='ev0.bin', launch=lm, report_data='00')
+    base = ['verify', '--ca', d.ca, '--device-cert', d.cert, '--reference', path('ref.json')]
+    for nonce, why in [('00', 'at least 16 bytes'), ('00' * 32, 'all-zero'),
+                       ('00' * 64, 'all-zero'), ('a1' * 15, 'at least 16 bytes')]:
+        p = pal(*base, '--nonce', nonce, ev)
+        check(p.returncode == 2 and why in p.stderr, 'nonce %r: %s' % (nonce, p.stderr))
+    # 16 bytes is enough (and the check then runs on the evidence).
+    expect_verify(d, ev, 1, 'report_data', nonce='a1' * 16)
 
 
 def case_other_launch():
