@@ -216,7 +216,7 @@ int crypto_p384_sign(const uint8_t priv[CRYPTO_P384_PRIV_LEN],
 		     uint8_t sig[CRYPTO_P384_SIG_LEN])
 {
 	mbedtls_ecp_group grp;
-	mbedtls_mpi d, r, s;
+	mbedtls_mpi d, r, s, half;
 	bool bad_key = false;
 	int ret;
 
@@ -228,6 +228,7 @@ int crypto_p384_sign(const uint8_t priv[CRYPTO_P384_PRIV_LEN],
 	mbedtls_mpi_init(&d);
 	mbedtls_mpi_init(&r);
 	mbedtls_mpi_init(&s);
+	mbedtls_mpi_init(&half);
 
 	if ((ret = mbedtls_ecp_group_load(&grp, MBEDTLS_ECP_DP_SECP384R1)) ||
 	    (ret = mbedtls_mpi_read_binary(&d, priv, CRYPTO_P384_PRIV_LEN)))
@@ -238,12 +239,23 @@ int crypto_p384_sign(const uint8_t priv[CRYPTO_P384_PRIV_LEN],
 	}
 	/* RFC 6979 nonce with HMAC-SHA384; blinding from the RNG hook if there is one. */
 	if ((ret = mbedtls_ecdsa_sign_det_ext(&grp, &r, &s, &d, digest, CRYPTO_SHA384_LEN,
-					      MBEDTLS_MD_SHA384, blinding_fn(), NULL)) ||
-	    (ret = mbedtls_mpi_write_binary(&r, sig, CRYPTO_P384_PRIV_LEN)) ||
+					      MBEDTLS_MD_SHA384, blinding_fn(), NULL)))
+		goto out;
+	/*
+	 * Low-s form: s in [1, n/2]. (r, n - s) is the same signature's other valid form;
+	 * verifiers (palisade verify) accept only the low one, so a signature has exactly
+	 * one encoding. s is public: no constant-time concern.
+	 */
+	if ((ret = mbedtls_mpi_copy(&half, &grp.N)) || (ret = mbedtls_mpi_shift_r(&half, 1)))
+		goto out;
+	if (mbedtls_mpi_cmp_mpi(&s, &half) > 0 && (ret = mbedtls_mpi_sub_mpi(&s, &grp.N, &s)))
+		goto out;
+	if ((ret = mbedtls_mpi_write_binary(&r, sig, CRYPTO_P384_PRIV_LEN)) ||
 	    (ret = mbedtls_mpi_write_binary(&s, sig + CRYPTO_P384_PRIV_LEN,
 					    CRYPTO_P384_PRIV_LEN)))
 		goto out;
 out:
+	mbedtls_mpi_free(&half);
 	mbedtls_mpi_free(&s);
 	mbedtls_mpi_free(&r);
 	mbedtls_mpi_free(&d);

@@ -133,6 +133,7 @@ X509 *cert_make_device(X509 *ca, EVP_PKEY *ca_key, EVP_PKEY *device, char *err,
 	if (!cert || !X509_set_issuer_name(cert, X509_get_subject_name(ca)) ||
 	    !add_ext(cert, ca, NID_basic_constraints, "critical,CA:FALSE") ||
 	    !add_ext(cert, ca, NID_key_usage, "critical,digitalSignature") ||
+	    !add_ext(cert, ca, NID_ext_key_usage, PALISADE_EKU_DEVICE_ATTESTATION) ||
 	    !add_ext(cert, ca, NID_subject_key_identifier, "hash") ||
 	    !add_ext(cert, ca, NID_authority_key_identifier, "keyid:always") ||
 	    X509_sign(cert, ca_key, EVP_sha384()) <= 0) {
@@ -229,12 +230,117 @@ int key_pem(EVP_PKEY *key, char **pem, size_t *len)
 	return rc;
 }
 
+/* -1 when the certificate has no 'nid' extension, else its critical flag (0 or 1). */
+static int ext_critical(X509 *cert, int nid)
+{
+	int i = X509_get_ext_by_NID(cert, nid, -1);
+
+	return i < 0 ? -1 : X509_EXTENSION_get_critical(X509_get_ext(cert, i)) ? 1 : 0;
+}
+
+/* The key (EC P-384) and signature algorithm (ecdsa-with-SHA384) rules, for 'who'. */
+static int check_alg(X509 *cert, const char *who, char *err, size_t err_size)
+{
+	int nid = X509_get_signature_nid(cert);
+
+	if (nid != NID_ecdsa_with_SHA384) {
+		snprintf(err, err_size, "%s: signature algorithm %s, only ecdsa-with-SHA384 is "
+			 "accepted", who, nid == NID_undef ? "unknown" : OBJ_nid2ln(nid));
+		return -1;
+	}
+	if (!p384_pkey_is_p384(X509_get0_pubkey(cert))) {
+		snprintf(err, err_size, "%s: the key is not EC P-384", who);
+		return -1;
+	}
+	return 0;
+}
+
+int cert_check_anchor(X509 *ca, char *err, size_t err_size)
+{
+	static const char who[] = "trust anchor (CA certificate)";
+	BASIC_CONSTRAINTS *bc = X509_get_ext_d2i(ca, NID_basic_constraints, NULL, NULL);
+	bool is_ca = bc && bc->ca;
+
+	BASIC_CONSTRAINTS_free(bc);
+	ERR_clear_error();
+	if (!is_ca) {
+		snprintf(err, err_size, "%s: not a CA (basicConstraints CA:TRUE required)", who);
+		return -1;
+	}
+	if (ext_critical(ca, NID_key_usage) < 0 || !(X509_get_key_usage(ca) & KU_KEY_CERT_SIGN)) {
+		snprintf(err, err_size, "%s: keyUsage lacks keyCertSign", who);
+		return -1;
+	}
+	return check_alg(ca, who, err, err_size);
+}
+
+int cert_check_device(X509 *leaf, char *err, size_t err_size)
+{
+	static const char who[] = "device certificate";
+	BASIC_CONSTRAINTS *bc;
+	EXTENDED_KEY_USAGE *eku;
+	ASN1_OBJECT *want;
+	bool ok;
+	int crit = -1;
+
+	/* basicConstraints: present, critical, CA:FALSE, no path length. */
+	bc = X509_get_ext_d2i(leaf, NID_basic_constraints, &crit, NULL);
+	ok = bc && crit == 1 && !bc->ca && !bc->pathlen;
+	BASIC_CONSTRAINTS_free(bc);
+	ERR_clear_error();
+	if (!ok) {
+		snprintf(err, err_size, "%s: basicConstraints must be critical CA:FALSE (%s)", who,
+			 crit == -1 ? "absent" : crit != 1 ? "not critical" : "CA:TRUE or a path length");
+		return -1;
+	}
+	/* keyUsage: present, critical, digitalSignature and nothing else. */
+	crit = ext_critical(leaf, NID_key_usage);
+	if (crit != 1 || X509_get_key_usage(leaf) != KU_DIGITAL_SIGNATURE) {
+		snprintf(err, err_size, "%s: keyUsage must be critical digitalSignature only (%s)",
+			 who, crit == -1 ? "absent" : crit != 1 ? "not critical" : "other usages");
+		return -1;
+	}
+	/* extendedKeyUsage: exactly "Palisade device attestation". */
+	crit = -1;
+	eku = X509_get_ext_d2i(leaf, NID_ext_key_usage, &crit, NULL);
+	want = OBJ_txt2obj(PALISADE_EKU_DEVICE_ATTESTATION, 1);
+	ok = eku && want && sk_ASN1_OBJECT_num(eku) == 1 &&
+	     !OBJ_cmp(sk_ASN1_OBJECT_value(eku, 0), want);
+	sk_ASN1_OBJECT_pop_free(eku, ASN1_OBJECT_free);
+	ASN1_OBJECT_free(want);
+	ERR_clear_error();
+	if (!ok) {
+		snprintf(err, err_size, "%s: extendedKeyUsage must be exactly Palisade device "
+			 "attestation (" PALISADE_EKU_DEVICE_ATTESTATION ") (%s)", who,
+			 crit == -1 ? "absent" : "other or additional purposes");
+		return -1;
+	}
+	return check_alg(leaf, who, err, err_size);
+}
+
 int cert_verify_chain(X509 *ca, X509 *leaf, char *err, size_t err_size)
 {
-	X509_STORE *store = X509_STORE_new();
-	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+	X509_STORE *store = NULL;
+	X509_STORE_CTX *ctx = NULL;
 	int rc = -1;
 
+	if (cert_check_anchor(ca, err, err_size))
+		return -1;
+	if (!X509_cmp(ca, leaf)) {
+		snprintf(err, err_size, "the device certificate is the CA certificate itself");
+		return -1;
+	}
+	if (EVP_PKEY_eq(X509_get0_pubkey(ca), X509_get0_pubkey(leaf)) == 1) {
+		snprintf(err, err_size, "the device certificate holds the CA's public key");
+		ERR_clear_error();
+		return -1;
+	}
+	ERR_clear_error();
+	if (cert_check_device(leaf, err, err_size))
+		return -1;
+
+	store = X509_STORE_new();
+	ctx = X509_STORE_CTX_new();
 	if (!store || !ctx || !X509_STORE_add_cert(store, ca) ||
 	    !X509_STORE_CTX_init(ctx, store, leaf, NULL)) {
 		ossl_err(err, err_size, "certificate store");

@@ -22,7 +22,8 @@ struct command {
 extern const struct command commands[];
 
 /* The subcommands (cmd_*.c). argv[0] is the command's last word. */
-int cmd_provision(int argc, char **argv);
+int cmd_provision_ca(int argc, char **argv);
+int cmd_provision_device(int argc, char **argv);
 int cmd_measure(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_report_show(int argc, char **argv);

@@ -10,6 +10,17 @@
 #include "hex.h"
 #include "json.h"
 #include "reference.h"
+
+#define NONCE_MIN_LEN 16
+
+static int nonce_all_zero(const unsigned char *p, size_t n)
+{
+	unsigned char acc = 0;
+
+	for (size_t i = 0; i < n; i++)
+		acc |= p[i];
+	return acc == 0;
+}
 #include "verify.h"
 
 #define EVIDENCE_READ_MAX (64 * 1024)
@@ -22,10 +33,14 @@ static const char help[] =
 "Verifies Palisade attestation evidence (760 bytes, docs/attestation.md) and names the\n"
 "first check that fails. Checks, in order:\n"
 "  evidence_format        magic, sizes, the attestation key is a P-384 point (exit 2)\n"
-"  ca_chain               DEVICE.pem is issued by CA.pem and holds a P-384 key\n"
-"  endorsement_signature  the device key signed the endorsement\n"
+"  ca_chain               CA.pem is a CA (CA:TRUE, keyCertSign); DEVICE.pem is not CA.pem\n"
+"                         nor holds its key, has the device profile (critical CA:FALSE,\n"
+"                         critical keyUsage digitalSignature only, extendedKeyUsage Palisade\n"
+"                         device attestation), both P-384 and ecdsa-with-SHA384; DEVICE.pem\n"
+"                         is issued by CA.pem\n"
+"  endorsement_signature  the device key signed the endorsement (low-s signatures only)\n"
 "  endorsement_version    endorsement version 1, size 264, reserved bytes zero\n"
-"  report_signature       the endorsed attestation key signed the report\n"
+"  report_signature       the endorsed attestation key signed the report (low-s only)\n"
 "  report_version         report version 1, size 480, reserved bytes and unknown policy bits zero\n"
 "  endorsement_match      report and endorsement carry the same hypervisor measurement and SVN\n"
 "  hyp_measurement        the hypervisor measurement is one of REF.json's hyp_measurements\n"
@@ -37,9 +52,10 @@ static const char help[] =
 "\n"
 "options:\n"
 "  --ca FILE              the manufacturer CA certificate (the only trust anchor)\n"
-"  --device-cert FILE     the device certificate made by 'palisade provision'\n"
+"  --device-cert FILE     the device certificate made by 'palisade provision device'\n"
 "  --reference FILE       reference values made by 'palisade measure --out'\n"
-"  --nonce HEX            the challenge the VM put in report_data, 1 to 64 bytes\n"
+"  --nonce HEX            the challenge the VM put in report_data: 16 to 64 random\n"
+"                         bytes (32 recommended), not all zero\n"
 "  --min-svn N            lowest acceptable hypervisor security version\n"
 "  --allow-debug          accept a VM whose policy allows debug\n"
 "  --rmr INDEX=HEX        expected runtime measurement register INDEX (0..3), 96 hex digits;\n"
@@ -225,8 +241,15 @@ int cmd_verify(int argc, char **argv)
 		return usage_error(cmd, "--ca, --device-cert, --reference and --nonce are required");
 	n = hex_decode(nonce, pol.report_data, REPORT_DATA_LEN);
 	if (n < 1)
-		return usage_error(cmd, "--nonce: 1 to 64 bytes as hex digits (got '%.20s%s')",
+		return usage_error(cmd, "--nonce: 16 to 64 bytes as hex digits (got '%.20s%s')",
 				   nonce, strlen(nonce) > 20 ? "..." : "");
+	/* A challenge must be unpredictable: too short, or all zero (what report_data holds
+	 * when the VM never set it), proves no freshness (docs/attestation.md, section 8). */
+	if (n < NONCE_MIN_LEN)
+		return usage_error(cmd, "--nonce: at least %d bytes (32 recommended), got %d",
+				   NONCE_MIN_LEN, n);
+	if (nonce_all_zero(pol.report_data, (size_t)n))
+		return usage_error(cmd, "--nonce: an all-zero nonce is no challenge");
 
 	if (!(ca = cert_load(ca_path, err, sizeof(err))) ||
 	    !(dev = cert_load(dev_path, err, sizeof(err))) ||

@@ -198,3 +198,18 @@ out:
 	ERR_clear_error();
 	return ok;
 }
+
+int p384_sig_is_low_s(const uint8_t sig[P384_SIG_LEN])
+{
+	EC_GROUP *group = EC_GROUP_new_by_curve_name(NID_secp384r1);
+	BIGNUM *s = BN_bin2bn(sig + 48, 48, NULL);
+	int low = 0;
+
+	/* 2s < n, i.e. s <= (n - 1) / 2 (n is odd). */
+	if (group && s && !BN_is_zero(s) && BN_lshift1(s, s))
+		low = BN_cmp(s, EC_GROUP_get0_order(group)) < 0;
+	BN_free(s);
+	EC_GROUP_free(group);
+	ERR_clear_error();
+	return low;
+}

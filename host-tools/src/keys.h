@@ -59,4 +59,11 @@ int p384_pkey_public(const EVP_PKEY *key, uint8_t pub[P384_PUB_LEN]);
 int p384_verify_digest(EVP_PKEY *key, const uint8_t digest[SHA384_LEN],
 		       const uint8_t sig[P384_SIG_LEN]);
 
+/*
+ * 1 when the s half of a raw r || s signature is in low form, 1 <= s <= (n - 1) / 2
+ * (n the P-384 group order); 0 otherwise. (r, n - s) verifies whenever (r, s) does:
+ * verifiers accept only the low form, so a signature has one encoding.
+ */
+int p384_sig_is_low_s(const uint8_t sig[P384_SIG_LEN]);
+
 #endif

@@ -11,8 +11,10 @@
 static int cmd_version(int argc, char **argv);
 
 const struct command commands[] = {
-	{ "provision", "make the manufacturer CA, a device's UDS and its device certificate",
-	  "--out DIR [--ca-cert CA.pem --ca-key CA.key] [--uds FILE] [--json]", cmd_provision },
+	{ "provision ca", "make the manufacturer CA (its key and certificate) in a directory of its own",
+	  "--out DIR [--json]", cmd_provision_ca },
+	{ "provision device", "make a device's UDS and its device certificate, issued by that CA",
+	  "--ca DIR --out DIR [--uds FILE] [--json]", cmd_provision_device },
 	{ "measure", "compute the expected hypervisor and VM launch measurements",
 	  "--hyp palisade-hyp.bin [--kernel Image [--initrd F] [--cmdline STR] | --elf FILE | "
 	  "--raw FILE@ADDR] [--with-dtb] [--mem SIZE] [--mem-base ADDR] [--vcpus N] [--debug] "
@@ -73,7 +75,7 @@ static void print_help(void)
 	       "Palisade host tool: provisions devices, computes reference measurements and\n"
 	       "verifies attestation evidence from the Palisade hypervisor.\n\ncommands:\n");
 	for (const struct command *c = commands; c->name; c++)
-		printf("  %-14s %s\n", c->name, c->summary);
+		printf("  %-16s %s\n", c->name, c->summary);
 	printf("\n'palisade <command> --help' describes each command.\n"
 	       "Exit status: 0 success, 1 a check failed, 2 usage error or malformed input.\n");
 }
@@ -111,6 +113,9 @@ int main(int argc, char **argv)
 
 		if (argc >= 3 && !help)
 			fprintf(stderr, "palisade: unknown command '%s %s'\n", argv[1], argv[2]);
+		if (!help && !strcmp(argv[1], "provision"))
+			fputs("palisade: the CA and each device have directories of their own: "
+			      "'provision ca', then 'provision device'\n", stderr);
 		for (c = commands; c->name; c++)
 			if (!strncmp(c->name, argv[1], strlen(argv[1])) && c->name[strlen(argv[1])] == ' ')
 				fprintf(f, "usage: palisade %s %s\n", c->name, c->usage);

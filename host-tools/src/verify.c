@@ -55,8 +55,13 @@ static bool sig_check(struct verify_result *res, const char *name, EVP_PKEY *key
 	uint8_t digest[SHA384_LEN];
 	bool ok = !sha384(signed_bytes, len, digest) && p384_verify_digest(key, digest, sig) == 1;
 
-	return check(res, name, ok, ok ? "%s: valid ECDSA P-384 signature" :
-		     "%s: the signature does not verify", what);
+	if (!ok)
+		return check(res, name, false, "%s: the signature does not verify", what);
+	/* (r, n - s) verifies too: only the low form is accepted (one encoding). */
+	if (!p384_sig_is_low_s(sig))
+		return check(res, name, false, "%s: high-s signature (s > n/2); only low-s "
+			     "ECDSA signatures are accepted", what);
+	return check(res, name, true, "%s: valid ECDSA P-384 signature (low s)", what);
 }
 
 int verify_evidence(X509 *ca, X509 *device, const struct verify_policy *pol,
@@ -78,17 +83,12 @@ int verify_evidence(X509 *ca, X509 *device, const struct verify_policy *pol,
 	check(res, "evidence_format", true, "PALEVID1, report %u bytes, endorsement %u bytes",
 	      REPORT_LEN, ENDORSEMENT_LEN);
 
-	/* 1. manufacturer CA -> device certificate (a P-384 key) */
-	ok = !cert_verify_chain(ca, device, why, sizeof(why));
-	device_key = X509_get0_pubkey(device);
-	if (ok && !p384_pkey_is_p384(device_key)) {
-		ok = false;
-		snprintf(why, sizeof(why), "the device certificate's key is not EC P-384");
-	}
-	if (!ok) {
+	/* 1. manufacturer CA -> device certificate: both profiles, then the chain */
+	if (cert_verify_chain(ca, device, why, sizeof(why))) {
 		check(res, "ca_chain", false, "%s", why);
 		return res->status;
 	}
+	device_key = X509_get0_pubkey(device);
 	cert_subject(device, why, sizeof(why));
 	check(res, "ca_chain", true, "device certificate %s issued by the CA", why);
 

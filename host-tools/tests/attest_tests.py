@@ -52,19 +52,29 @@ def hyp_image(size=100000, svn=3, seed=1):
     return hdr + body
 
 
+class CA:
+    """A manufacturer CA made by `palisade provision ca`, in a directory of its own."""
+
+    def __init__(self, name='ca'):
+        self.dir = path(name)
+        self.info = json.loads(pal('provision', 'ca', '--out', self.dir, '--json', expect=0).stdout)
+        self.cert = os.path.join(self.dir, 'ca.pem')
+        self.key = os.path.join(self.dir, 'ca.key')
+
+
 class Device:
-    """A provisioned device, its hypervisor image and reference values."""
+    """A device provisioned by `palisade provision device` (with a CA of its own, or
+    ca_from's), its hypervisor image and reference values."""
 
     def __init__(self, name='dev', ca_from=None, uds=None):
+        self.ca_obj = ca_from.ca_obj if ca_from else CA(name + '-ca')
         self.dir = path(name)
-        args = ['provision', '--out', self.dir, '--json']
-        if ca_from:
-            args += ['--ca-cert', ca_from.ca, '--ca-key', ca_from.ca_key]
+        args = ['provision', 'device', '--ca', self.ca_obj.dir, '--out', self.dir, '--json']
         if uds:
             args += ['--uds', uds]
         self.info = json.loads(pal(*args, expect=0).stdout)
-        self.ca = os.path.join(self.dir, 'ca.pem')
-        self.ca_key = ca_from.ca_key if ca_from else os.path.join(self.dir, 'ca.key')
+        self.ca = self.ca_obj.cert
+        self.ca_key = self.ca_obj.key
         self.uds = uds or os.path.join(self.dir, 'uds.bin')
         self.cert = os.path.join(self.dir, 'device.pem')
 
@@ -208,9 +218,24 @@ def case_wrong_nonce():
     expect_verify(d, ev, 1, 'report_data', nonce='a1' * 31)          # a prefix is not enough
     expect_verify(d, ev, 1, 'report_data', nonce='a1' * 32 + '01')   # nor a longer one
     # The nonce is zero-padded to 64 bytes (docs/attestation.md section 8).
-    ev2 = mkev(d, out='ev2.bin', launch=lm, report_data='0102')
-    expect_verify(d, ev2, 0, None, nonce='0102')
-    expect_verify(d, ev2, 1, 'report_data', nonce='01')
+    n16 = '0102' * 8
+    ev2 = mkev(d, out='ev2.bin', launch=lm, report_data=n16)
+    expect_verify(d, ev2, 0, None, nonce=n16)
+    expect_verify(d, ev2, 1, 'report_data', nonce=n16[:-2] + '03')
+
+
+def case_weak_nonce():
+    # Shorter than 16 bytes, or all zero (what report_data holds when the VM never set
+    # it): no challenge, refused as a usage error whatever the evidence says.
+    d, lm = setup()
+    ev = mkev(d, out='ev0.bin', launch=lm, report_data='00')
+    base = ['verify', '--ca', d.ca, '--device-cert', d.cert, '--reference', path('ref.json')]
+    for nonce, why in [('00', 'at least 16 bytes'), ('00' * 32, 'all-zero'),
+                       ('00' * 64, 'all-zero'), ('a1' * 15, 'at least 16 bytes')]:
+        p = pal(*base, '--nonce', nonce, ev)
+        check(p.returncode == 2 and why in p.stderr, 'nonce %r: %s' % (nonce, p.stderr))
+    # 16 bytes is enough (and the check then runs on the evidence).
+    expect_verify(d, ev, 1, 'report_data', nonce='a1' * 16)
 
 
 def case_other_launch():
@@ -253,7 +278,8 @@ def case_untrusted_ca():
     expect_verify(d, ev, 1, 'ca_chain', ca=other.ca)
     expect_verify(d, ev, 1, 'ca_chain', ca=other.ca, cert=d.cert)
     # The CA certificate itself given as the device certificate.
-    expect_verify(d, ev, 1, 'endorsement_signature', cert=d.ca)
+    res = expect_verify(d, ev, 1, 'ca_chain', cert=d.ca)
+    check('is the CA certificate' in res['message'], res['message'])
 
 
 def case_debug_policy():
@@ -398,23 +424,51 @@ def case_bad_inputs():
 
 def case_provision():
     d = Device()
-    mode = lambda n: stat.S_IMODE(os.stat(os.path.join(d.dir, n)).st_mode)
-    check(mode('ca.key') == 0o600 and mode('uds.bin') == 0o600, 'secret modes')
-    check(mode('ca.pem') == 0o644 and mode('device.pem') == 0o644, 'certificate modes')
+    ca_dir = d.ca_obj.dir
+    mode = lambda p: stat.S_IMODE(os.stat(p).st_mode)
+    check(mode(d.ca_key) == 0o600 and mode(d.uds) == 0o600, 'secret modes')
+    check(mode(d.ca) == 0o644 and mode(d.cert) == 0o644, 'certificate modes')
+    check(mode(ca_dir) == 0o700 and mode(d.dir) == 0o700, 'directory modes')
+    # The CA and the device each have a directory of their own: no CA key next to a UDS.
+    check(sorted(os.listdir(ca_dir)) == ['ca.key', 'ca.pem'], 'CA dir: %s' % os.listdir(ca_dir))
+    check(sorted(os.listdir(d.dir)) == ['device.pem', 'uds.bin'], 'device dir: %s' % os.listdir(d.dir))
     check(os.path.getsize(d.uds) == 64, 'UDS size')
     uds = open(d.uds, 'rb').read()
-    out = pal('provision', '--out', path('p2'), expect=0)
+    out = pal('provision', 'device', '--ca', ca_dir, '--out', path('p2'), expect=0)
     check(uds.hex() not in out.stdout + out.stderr, 'the UDS was printed')
+    out = pal('provision', 'ca', '--out', path('ca2'), expect=0)
+    key = open(path('ca2/ca.key')).read()
+    body = ''.join(key.splitlines()[1:-1])
+    check('PRIVATE KEY' not in out.stdout + out.stderr and body[:40] not in out.stdout,
+          'the CA key was printed')
     # Never overwrites.
-    p = pal('provision', '--out', d.dir)
+    p = pal('provision', 'device', '--ca', ca_dir, '--out', d.dir)
     check(p.returncode == 2 and 'refusing to overwrite' in p.stderr, p.stderr)
     check(open(d.uds, 'rb').read() == uds, 'the UDS changed')
-    # Reusing the UDS and the CA: the same device key, a certificate from the same CA.
+    p = pal('provision', 'ca', '--out', ca_dir)
+    check(p.returncode == 2 and 'refusing to overwrite' in p.stderr, p.stderr)
+    # The layout rules: a device directory is never the CA's, nor holds a CA key; a CA
+    # directory never holds a device's files.
+    p = pal('provision', 'device', '--ca', ca_dir, '--out', ca_dir)
+    check(p.returncode == 2 and 'is the CA directory' in p.stderr, p.stderr)
+    check(sorted(os.listdir(ca_dir)) == ['ca.key', 'ca.pem'], 'CA dir changed')
+    os.makedirs(path('keyed'), mode=0o700)
+    shutil.copy(d.ca_key, path('keyed/ca.key'))
+    p = pal('provision', 'device', '--ca', ca_dir, '--out', path('keyed'))
+    check(p.returncode == 2 and 'holds a CA key' in p.stderr, p.stderr)
+    check(os.listdir(path('keyed')) == ['ca.key'], 'files written next to a CA key')
+    p = pal('provision', 'ca', '--out', d.dir)
+    check(p.returncode == 2 and "holds a device's files" in p.stderr, p.stderr)
+    check(sorted(os.listdir(d.dir)) == ['device.pem', 'uds.bin'], 'CA written into a device dir')
+    # The old one-shot form is gone, with a pointer to the new one.
+    p = pal('provision', '--out', path('p9'))
+    check(p.returncode == 2 and "'provision ca', then 'provision device'" in p.stderr, p.stderr)
+    check(not os.path.exists(path('p9')), 'the one-shot form made a directory')
+    # Reusing the UDS: the same device key, a certificate from the same CA, no UDS copy.
     d3 = Device('dev3', ca_from=d, uds=d.uds)
     check(d3.info['device_public_key'] == d.info['device_public_key'], 'reused UDS, other key')
-    check(not os.path.exists(os.path.join(d3.dir, 'uds.bin')), 'UDS copied')
-    check(not os.path.exists(os.path.join(d3.dir, 'ca.key')), 'CA key copied')
-    check(open(os.path.join(d3.dir, 'ca.pem')).read() == open(d.ca).read(), 'CA not copied')
+    check(os.listdir(d3.dir) == ['device.pem'], 'dev3: %s' % os.listdir(d3.dir))
+    check(d3.info['files']['ca_cert'] == d.ca, 'JSON names the CA certificate')
     if shutil.which('openssl'):
         p = run('openssl', 'verify', '-x509_strict', '-CAfile', d.ca, d.cert, d3.cert)
         check(p.returncode == 0, 'openssl verify: ' + p.stdout + p.stderr)
@@ -422,25 +476,241 @@ def case_provision():
         txt = run('openssl', 'pkey', '-pubin', '-noout', '-text', stdin=p.stdout).stdout
         hexkey = ''.join(l.strip().replace(':', '') for l in txt.split('pub:')[1].split('ASN1')[0].split())
         check(hexkey == d.info['device_public_key'], 'certificate key differs from the derived key')
+        txt = run('openssl', 'x509', '-in', d.cert, '-noout', '-text').stdout
+        for want in ['CA:FALSE', 'Digital Signature', '1.3.6.1.4.1.32473.1', 'ecdsa-with-SHA384']:
+            check(want in txt, 'device certificate lacks ' + want)
     # Bad inputs, and nothing left behind by a failed run.
     write('short-uds.bin', bytes(63))
-    p = pal('provision', '--out', path('p4'), '--uds', path('short-uds.bin'))
+    p = pal('provision', 'device', '--ca', ca_dir, '--out', path('p4'), '--uds', path('short-uds.bin'))
     check(p.returncode == 2 and 'exactly 64 bytes' in p.stderr, p.stderr)
     check(not os.listdir(path('p4')), 'files left after a failed provision: %s' % os.listdir(path('p4')))
-    other = Device('other')
-    p = pal('provision', '--out', path('p5'), '--ca-cert', d.ca, '--ca-key', other.ca_key)
+    other = CA('other-ca')
+    os.makedirs(path('mixed'))
+    shutil.copy(d.ca, path('mixed/ca.pem'))
+    shutil.copy(other.key, path('mixed/ca.key'))
+    p = pal('provision', 'device', '--ca', path('mixed'), '--out', path('p5'))
     check(p.returncode == 2 and 'does not belong to' in p.stderr, p.stderr)
-    p = pal('provision', '--out', path('p6'), '--ca-cert', d.cert, '--ca-key', d.ca_key)
-    check(p.returncode == 2, 'a device certificate as the CA')
-    p = pal('provision', '--out', path('p7'), '--ca-cert', d.ca)
-    check(p.returncode == 2 and 'go together' in p.stderr, p.stderr)
-    p = pal('provision')
+    os.makedirs(path('devca'))
+    shutil.copy(d.cert, path('devca/ca.pem'))
+    shutil.copy(d.ca_key, path('devca/ca.key'))
+    p = pal('provision', 'device', '--ca', path('devca'), '--out', path('p6'))
+    check(p.returncode == 2 and 'not a usable CA' in p.stderr, 'a device certificate as the CA: ' + p.stderr)
+    p = pal('provision', 'device', '--out', path('p7'))
+    check(p.returncode == 2 and '--ca DIR is required' in p.stderr, p.stderr)
+    p = pal('provision', 'device', '--ca', d.ca, '--out', path('p7'))
+    check(p.returncode == 2 and 'is not a directory' in p.stderr, p.stderr)
+    p = pal('provision', 'device', '--ca', ca_dir)
     check(p.returncode == 2 and '--out DIR is required' in p.stderr, p.stderr)
+    p = pal('provision', 'ca')
+    check(p.returncode == 2 and '--out DIR is required' in p.stderr, p.stderr)
+    p = pal('provision', 'ca', '--out', path('p10'), '--uds', d.uds)
+    check(p.returncode == 2, 'provision ca --uds')
+    p = pal('provision')
+    check(p.returncode == 2 and 'usage: palisade provision device' in p.stderr, p.stderr)
     # A UDS readable by others is used, with a warning.
     shutil.copy(d.uds, path('open-uds.bin'))
     os.chmod(path('open-uds.bin'), 0o644)
-    p = pal('provision', '--out', path('p8'), '--uds', path('open-uds.bin'), expect=0)
+    p = pal('provision', 'device', '--ca', ca_dir, '--out', path('p8'), '--uds', path('open-uds.bin'),
+            expect=0)
     check('warning' in p.stderr and 'readable by group or others' in p.stderr, p.stderr)
+
+
+def case_uds_rules():
+    """provision device refuses degenerate UDSs (docs/attestation.md section 2)."""
+    ca = CA()
+    bad = {
+        'zero': bytes(64),                                   # the boot stage's "no UDS"
+        'ff': b'\xff' * 64,
+        'one_value': b'\x5a' * 64,
+        'two_values': bytes([0, 1] * 32),
+        'pattern8': bytes(range(1, 9)) * 8,
+        'hex_text': os.urandom(32).hex().encode(),          # 64 hex digits, <= 16 values
+        'distinct23': bytes(i % 23 + 100 for i in range(64)),
+    }
+    for name, data in bad.items():
+        u = write(name + '.uds', data)
+        os.chmod(u, 0o600)
+        p = pal('provision', 'device', '--ca', ca.dir, '--out', path('d-' + name), '--uds', u)
+        check(p.returncode == 2 and 'degenerate UDS' in p.stderr, '%s: %s' % (name, p.stderr))
+        check(not os.listdir(path('d-' + name)), name + ': files written')
+        check(data.hex() not in p.stdout + p.stderr, name + ': UDS printed')
+    p = pal('provision', 'device', '--ca', ca.dir, '--out', path('d-zero2'), '--uds', path('zero.uds'))
+    check('"no UDS" marker' in p.stderr, 'all-zero message: ' + p.stderr)
+    # The boundary: 24 distinct values pass.
+    u = write('distinct24.uds', bytes(i % 24 + 100 for i in range(64)))
+    os.chmod(u, 0o600)
+    pal('provision', 'device', '--ca', ca.dir, '--out', path('d-24'), '--uds', u, expect=0)
+
+
+# ---------------------------------------------------------------- certificate profiles
+
+def ossl(*args):
+    return run('openssl', *[str(a) for a in args], expect=0)
+
+
+def ext_file(name, ext, leaf=True):
+    lines = [l for l in ext.split(';') if l] + ['subjectKeyIdentifier=hash',
+                                               'authorityKeyIdentifier=keyid:always']
+    return write(name + '.cnf', ('[e]\n' + '\n'.join(lines) + '\n').encode())
+
+
+GOOD_LEAF = ('basicConstraints=critical,CA:FALSE;keyUsage=critical,digitalSignature;'
+             'extendedKeyUsage=1.3.6.1.4.1.32473.1')
+GOOD_ANCHOR = 'basicConstraints=critical,CA:TRUE,pathlen:0;keyUsage=critical,keyCertSign,cRLSign'
+
+
+def issue(name, ca_cert, ca_key, pubkey, ext=GOOD_LEAF, md='sha384'):
+    """A certificate for the public key in PEM file pubkey, issued by the openssl CLI."""
+    out = path(name + '.pem')
+    ossl('x509', '-new', '-subj', '/O=Test/CN=' + name, '-force_pubkey', pubkey, '-CA', ca_cert,
+         '-CAkey', ca_key, '-extfile', ext_file(name, ext), '-extensions', 'e', '-' + md,
+         '-days', '30', '-set_serial', '0x' + os.urandom(8).hex(), '-out', out)
+    return out
+
+
+def key(name, curve='P-384'):
+    k = path(name + '.key')
+    ossl('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:' + curve, '-out', k)
+    return k
+
+
+def self_signed(name, k, ext=GOOD_ANCHOR, md='sha384'):
+    out = path(name + '.pem')
+    ossl('x509', '-new', '-key', k, '-subj', '/O=Test/CN=' + name, '-extfile', ext_file(name, ext),
+         '-extensions', 'e', '-' + md, '-days', '30', '-out', out)
+    return out
+
+
+def pubkey_of(cert, name):
+    return write(name + '.pub', ossl('x509', '-in', cert, '-noout', '-pubkey').stdout.encode())
+
+
+def expect_chain_fail(d, ev, why, **kw):
+    res = expect_verify(d, ev, 1, 'ca_chain', **kw)
+    check(why in res['message'], 'ca_chain failed, but not for "%s": %s' % (why, res['message']))
+
+
+def case_cert_profile():
+    """The device certificate profile: each leaf breaks exactly one rule and fails ca_chain
+    naming it; the same profile made with the openssl CLI passes."""
+    d, lm = setup()
+    ev = mkev(d, launch=lm)
+    pub = pubkey_of(d.cert, 'device')
+    leaf = lambda name, **kw: issue(name, d.ca, d.ca_key, pub, **kw)
+    # The control: the profile, issued by the openssl CLI, verifies.
+    expect_verify(d, ev, 0, None, cert=leaf('good'))
+    cases = [
+        # (name, extensions, digest, expected words of the message)
+        ('ca_true', GOOD_LEAF.replace('CA:FALSE', 'CA:TRUE'), 'sha384', 'basicConstraints'),
+        ('no_bc', GOOD_LEAF.split(';', 1)[1], 'sha384', 'basicConstraints must be critical CA:FALSE (absent)'),
+        ('bc_not_critical', GOOD_LEAF.replace('critical,CA:FALSE', 'CA:FALSE'), 'sha384',
+         'basicConstraints must be critical CA:FALSE (not critical)'),
+        ('bc_pathlen', GOOD_LEAF.replace('CA:FALSE', 'CA:FALSE,pathlen:0'), 'sha384', 'basicConstraints'),
+        ('ku_certsign', GOOD_LEAF.replace('digitalSignature', 'digitalSignature,keyCertSign'), 'sha384',
+         'keyUsage must be critical digitalSignature only (other usages)'),
+        ('ku_keyenc', GOOD_LEAF.replace('digitalSignature', 'keyEncipherment'), 'sha384',
+         'keyUsage must be critical digitalSignature only (other usages)'),
+        ('no_ku', 'basicConstraints=critical,CA:FALSE;extendedKeyUsage=1.3.6.1.4.1.32473.1', 'sha384',
+         'keyUsage must be critical digitalSignature only (absent)'),
+        ('ku_not_critical', GOOD_LEAF.replace('critical,digitalSignature', 'digitalSignature'), 'sha384',
+         'keyUsage must be critical digitalSignature only (not critical)'),
+        ('no_eku', GOOD_LEAF.rsplit(';', 1)[0], 'sha384', 'extendedKeyUsage must be exactly Palisade device attestation'),
+        ('eku_server', GOOD_LEAF.replace('1.3.6.1.4.1.32473.1', 'serverAuth'), 'sha384',
+         'extendedKeyUsage must be exactly'),
+        ('eku_extra', GOOD_LEAF + ',serverAuth', 'sha384', 'extendedKeyUsage must be exactly'),
+        ('eku_any', GOOD_LEAF.replace('1.3.6.1.4.1.32473.1', 'anyExtendedKeyUsage'), 'sha384',
+         'extendedKeyUsage must be exactly'),
+        ('eku_other_oid', GOOD_LEAF.replace('32473.1', '32473.2'), 'sha384', 'extendedKeyUsage must be exactly'),
+        ('sha256', GOOD_LEAF, 'sha256', 'signature algorithm ecdsa-with-SHA256'),
+        ('sha1', GOOD_LEAF, 'sha1', 'signature algorithm ecdsa-with-SHA1'),
+        ('sha512', GOOD_LEAF, 'sha512', 'signature algorithm ecdsa-with-SHA512'),
+        # The review's TLS server certificate (keyEncipherment, serverAuth) from the same CA.
+        ('tls_server', 'basicConstraints=critical,CA:FALSE;keyUsage=critical,digitalSignature,'
+         'keyEncipherment;extendedKeyUsage=serverAuth', 'sha384', 'device certificate:'),
+    ]
+    for name, ext, md, why in cases:
+        expect_chain_fail(d, ev, why, cert=leaf(name, ext=ext, md=md))
+    # A P-256 key (the profile otherwise): the key rule.
+    p256 = key('p256', 'P-256')
+    p256pub = write('p256.pub', ossl('pkey', '-in', p256, '-pubout').stdout.encode())
+    expect_chain_fail(d, ev, 'device certificate: the key is not EC P-384',
+                      cert=issue('leaf_p256', d.ca, d.ca_key, p256pub))
+    # The good profile from another CA: the chain.
+    other = CA('other-ca')
+    expect_chain_fail(d, ev, 'does not chain to the CA', cert=issue('foreign', other.cert, other.key, pub))
+    # What provision issues passes the profile (genuine) and openssl agrees it chains.
+    expect_verify(d, ev, 0, None)
+
+
+def case_ca_profile():
+    """The trust anchor profile and anchor != leaf: each anchor breaks exactly one rule;
+    the device certificate under it has the device profile and the device's key."""
+    d, lm = setup()
+    ev = mkev(d, launch=lm)
+    pub = pubkey_of(d.cert, 'device')
+
+    def anchored(name, ext=GOOD_ANCHOR, md='sha384', curve='P-384'):
+        k = key(name, curve)
+        ca = self_signed(name, k, ext=ext, md=md)
+        return ca, issue(name + '-leaf', ca, k, pub)
+
+    # The control: an openssl CLI anchor with the profile, and a leaf under it, verify.
+    ca, leaf = anchored('anchor_good')
+    expect_verify(d, ev, 0, None, ca=ca, cert=leaf)
+    cases = [
+        ('anchor_ca_false', 'basicConstraints=critical,CA:FALSE;keyUsage=critical,keyCertSign,cRLSign',
+         'sha384', 'P-384', 'not a CA (basicConstraints CA:TRUE required)'),
+        ('anchor_no_bc', 'keyUsage=critical,keyCertSign,cRLSign', 'sha384', 'P-384', 'not a CA'),
+        ('anchor_no_certsign', 'basicConstraints=critical,CA:TRUE;keyUsage=critical,cRLSign,digitalSignature',
+         'sha384', 'P-384', 'keyUsage lacks keyCertSign'),
+        ('anchor_no_ku', 'basicConstraints=critical,CA:TRUE', 'sha384', 'P-384', 'keyUsage lacks keyCertSign'),
+        ('anchor_sha256', GOOD_ANCHOR, 'sha256', 'P-384',
+         'trust anchor (CA certificate): signature algorithm ecdsa-with-SHA256'),
+        ('anchor_sha1', GOOD_ANCHOR, 'sha1', 'P-384', 'signature algorithm ecdsa-with-SHA1'),
+        ('anchor_p256', GOOD_ANCHOR, 'sha384', 'P-256', 'trust anchor (CA certificate): the key is not EC P-384'),
+    ]
+    for name, ext, md, curve, why in cases:
+        ca, leaf = anchored(name, ext, md, curve)
+        expect_chain_fail(d, ev, why, ca=ca, cert=leaf)
+    # The anchor itself as the device certificate.
+    expect_chain_fail(d, ev, 'the device certificate is the CA certificate itself', cert=d.ca)
+    # Another certificate for the CA's own key (the device profile, issued by the CA).
+    ca_pub = pubkey_of(d.ca, 'ca')
+    expect_chain_fail(d, ev, "holds the CA's public key", cert=issue('ca_key_leaf', d.ca, d.ca_key, ca_pub))
+    # A self-signed CA:FALSE certificate (device profile) as both anchor and device.
+    k = key('selfleaf')
+    selfleaf = self_signed('selfleaf', k, ext=GOOD_LEAF)
+    expect_chain_fail(d, ev, 'not a CA', ca=selfleaf, cert=selfleaf)
+
+
+# ---------------------------------------------------------------- signature malleability
+
+P384_N = 0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973
+
+
+def high_s(data, sig_off):
+    """The same evidence with s of the signature at sig_off replaced by n - s."""
+    b = bytearray(data)
+    s = int.from_bytes(b[sig_off + 48:sig_off + 96], 'big')
+    check(0 < s and 2 * s < P384_N, 'mkevidence made a high-s signature')
+    b[sig_off + 48:sig_off + 96] = (P384_N - s).to_bytes(48, 'big')
+    return bytes(b)
+
+
+def case_high_s():
+    """(r, n - s) verifies mathematically; verify accepts only the low-s form, for the
+    endorsement and the report, naming the check."""
+    d, lm = setup()
+    for i in range(4):
+        nonce = os.urandom(32).hex()
+        good = open(mkev(d, out='ev%d.bin' % i, launch=lm, report_data=nonce), 'rb').read()
+        expect_verify(d, path('ev%d.bin' % i), 0, None, nonce=nonce)
+        ev = write('end_high%d.bin' % i, high_s(good, 496 + 168))
+        res = expect_verify(d, ev, 1, 'endorsement_signature', nonce=nonce)
+        check('high-s' in res['message'], res['message'])
+        ev = write('rep_high%d.bin' % i, high_s(good, 16 + 384))
+        res = expect_verify(d, ev, 1, 'report_signature', nonce=nonce)
+        check('high-s' in res['message'], res['message'])
 
 
 def case_report_show():
@@ -471,7 +741,8 @@ def case_report_show():
 
 
 def case_help():
-    for cmd in [['provision'], ['measure'], ['verify'], ['report', 'show'], ['version']]:
+    for cmd in [['provision', 'ca'], ['provision', 'device'], ['measure'], ['verify'],
+                ['report', 'show'], ['version']]:
         p = pal(*cmd, '--help', expect=0)
         check(p.stdout.startswith('usage: palisade ' + ' '.join(cmd)), 'help of %s' % cmd)
         check('Exit status' in p.stdout or cmd == ['version'], 'exit status in help of %s' % cmd)
@@ -479,8 +750,11 @@ def case_help():
         check(p.returncode == 2 and ('usage: palisade ' + ' '.join(cmd)) in p.stderr, 'bad option of %s' % cmd)
     p = pal('report', '--help', expect=0)
     check('usage: palisade report show' in p.stdout, 'report --help')
+    p = pal('provision', '--help', expect=0)
+    check('usage: palisade provision ca' in p.stdout and 'usage: palisade provision device' in p.stdout,
+          'provision --help')
     p = pal('--help', expect=0)
-    for cmd in ['provision', 'measure', 'verify', 'report show', 'version']:
+    for cmd in ['provision ca', 'provision device', 'measure', 'verify', 'report show', 'version']:
         check(cmd in p.stdout, 'palisade --help lacks ' + cmd)
 
 

@@ -171,22 +171,32 @@ static void derive(const uint8_t *secret, size_t len, const char *label, struct 
 	EC_GROUP_free(g);
 }
 
-/* ECDSA P-384 with SHA-384 over msg; r || s. */
+/* ECDSA P-384 with SHA-384 over msg; r || s, s in low form (s <= n/2) as the device
+ * gives it (docs/crypto.md): n - s when OpenSSL's s is above n/2. */
 static void sign(EVP_PKEY *key, const uint8_t *msg, size_t len, uint8_t sig[96])
 {
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	EC_GROUP *g = EC_GROUP_new_by_curve_name(NID_secp384r1);
 	uint8_t der[160];
 	size_t dlen = sizeof(der);
 	const uint8_t *p = der;
+	BIGNUM *ss, *twice;
 	ECDSA_SIG *s;
 
-	if (!md || EVP_DigestSignInit(md, NULL, EVP_sha384(), NULL, key) != 1 ||
+	if (!md || !g || EVP_DigestSignInit(md, NULL, EVP_sha384(), NULL, key) != 1 ||
 	    EVP_DigestSign(md, der, &dlen, msg, len) != 1 || !(s = d2i_ECDSA_SIG(NULL, &p, (long)dlen)))
 		DIE("signing failed");
-	if (BN_bn2binpad(ECDSA_SIG_get0_r(s), sig, 48) != 48 ||
-	    BN_bn2binpad(ECDSA_SIG_get0_s(s), sig + 48, 48) != 48)
+	ss = BN_dup(ECDSA_SIG_get0_s(s));
+	twice = BN_new();
+	if (!ss || !twice || !BN_lshift1(twice, ss) ||
+	    (BN_cmp(twice, EC_GROUP_get0_order(g)) > 0 && !BN_sub(ss, EC_GROUP_get0_order(g), ss)))
+		DIE("signature normalisation failed");
+	if (BN_bn2binpad(ECDSA_SIG_get0_r(s), sig, 48) != 48 || BN_bn2binpad(ss, sig + 48, 48) != 48)
 		DIE("signature conversion failed");
+	BN_free(ss);
+	BN_free(twice);
 	ECDSA_SIG_free(s);
+	EC_GROUP_free(g);
 	EVP_MD_CTX_free(md);
 }
 

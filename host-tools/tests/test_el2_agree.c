@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <openssl/bn.h>
 #include <openssl/evp.h>
 
 #include "palisade/crypto.h"
@@ -313,6 +314,52 @@ static void test_policy_checks(void **state)
 	expect(ev, sizeof(ev), &p, 0, NULL);
 }
 
+/* s -> n - s in a raw r || s signature (both forms verify; only the low one is accepted). */
+static void flip_s(uint8_t sig[96])
+{
+	static const char n_hex[] = "ffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf"
+				    "581a0db248b0a77aecec196accc52973";
+	BIGNUM *n = NULL, *s = BN_bin2bn(sig + 48, 48, NULL);
+
+	assert_true(BN_hex2bn(&n, n_hex) > 0);
+	assert_non_null(s);
+	assert_int_equal(BN_sub(s, n, s), 1);
+	assert_int_equal(BN_bn2binpad(s, sig + 48, 48), 48);
+	BN_free(s);
+	BN_free(n);
+}
+
+/* The EL2 signer gives low-s signatures; the high-s form of either fails its check. */
+static void test_high_s_rejected(void **state)
+{
+	uint8_t ev[ATTEST_EVIDENCE_LEN], bad[ATTEST_EVIDENCE_LEN];
+	struct verify_policy p;
+	(void)state;
+
+	policy(&p);
+	for (int i = 0; i < 8; i++) {
+		uint8_t n2[64];
+
+		/* Different nonces: different report signatures. */
+		fill(n2, sizeof(n2));
+		memcpy(p.report_data, n2, sizeof(n2));
+		el2_evidence(0, n2, sizeof(n2), NULL, ev);
+		expect(ev, sizeof(ev), &p, 0, NULL);
+		assert_true(p384_sig_is_low_s(ev + EVIDENCE_REPORT_OFF + 384));
+		assert_true(p384_sig_is_low_s(ev + EVIDENCE_ENDORSEMENT_OFF + 168));
+
+		memcpy(bad, ev, sizeof(bad));
+		flip_s(bad + EVIDENCE_REPORT_OFF + 384);
+		expect(bad, sizeof(bad), &p, 1, "report_signature");
+		assert_non_null(strstr(res.checks[res.count - 1].detail, "high-s"));
+
+		memcpy(bad, ev, sizeof(bad));
+		flip_s(bad + EVIDENCE_ENDORSEMENT_OFF + 168);
+		expect(bad, sizeof(bad), &p, 1, "endorsement_signature");
+		assert_non_null(strstr(res.checks[res.count - 1].detail, "high-s"));
+	}
+}
+
 static void test_chain_checks(void **state)
 {
 	uint8_t ev[ATTEST_EVIDENCE_LEN], uds2[64], pub2[97];
@@ -334,9 +381,10 @@ static void test_chain_checks(void **state)
 	X509 *dev2 = cert_make_device(dev.ca, dev.ca_key, d2, err, sizeof(err));
 	assert_int_equal(verify_evidence(dev.ca, dev2, &p, ev, sizeof(ev), &res), 1);
 	assert_string_equal(res.failed, "endorsement_signature");
-	/* The CA certificate as the device certificate: self-issued, but not the device key. */
+	/* The CA certificate as the device certificate: refused before any signature. */
 	assert_int_equal(verify_evidence(dev.ca, dev.ca, &p, ev, sizeof(ev), &res), 1);
-	assert_string_equal(res.failed, "endorsement_signature");
+	assert_string_equal(res.failed, "ca_chain");
+	assert_non_null(strstr(res.checks[res.count - 1].detail, "is the CA certificate"));
 	/* A device certificate issued by the other CA. */
 	X509 *dev3 = cert_make_device(ca2, k2, d2, err, sizeof(err));
 	assert_int_equal(verify_evidence(dev.ca, dev3, &p, ev, sizeof(ev), &res), 1);
@@ -532,6 +580,7 @@ int main(void)
 		cmocka_unit_test(test_el2_evidence_verifies),
 		cmocka_unit_test(test_every_byte_flipped),
 		cmocka_unit_test(test_policy_checks),
+		cmocka_unit_test(test_high_s_rejected),
 		cmocka_unit_test(test_chain_checks),
 		cmocka_unit_test(test_raw_agrees),
 		cmocka_unit_test(test_elf_agrees),

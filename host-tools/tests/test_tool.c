@@ -628,6 +628,7 @@ static void test_el2_signatures_verify(void **state)
 		key = p384_pkey_from_public(pub);
 		assert_non_null(key);
 		assert_int_equal(p384_verify_digest(key, digest, sig), 1);
+		assert_int_equal(p384_sig_is_low_s(sig), 1);
 		sig[rnd() % 96] ^= (uint8_t)(1u << (rnd() % 8));
 		assert_int_equal(p384_verify_digest(key, digest, sig), 0);
 		assert_int_equal(crypto_p384_sign(priv, digest, sig), 0);
@@ -641,6 +642,24 @@ static void test_el2_signatures_verify(void **state)
 		memset(sig + 48, 1, 48);
 		assert_int_equal(p384_verify_digest(key, digest, sig), 0);
 		EVP_PKEY_free(key);
+	}
+	/* The low-s boundary: (n - 1) / 2 is low, (n + 1) / 2, n - 1 and 0 are not. */
+	{
+		uint8_t sig[96] = { 0 };
+
+		unhex("7fffffffffffffffffffffffffffffffffffffffffffffffe3b1a6c0fa1b96efac0d06d9245853bd"
+		      "76760cb5666294b9", sig + 48, 48);
+		assert_int_equal(p384_sig_is_low_s(sig), 1);
+		unhex("7fffffffffffffffffffffffffffffffffffffffffffffffe3b1a6c0fa1b96efac0d06d9245853bd"
+		      "76760cb5666294ba", sig + 48, 48);
+		assert_int_equal(p384_sig_is_low_s(sig), 0);
+		unhex("ffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0"
+		      "a77aecec196accc52972", sig + 48, 48);
+		assert_int_equal(p384_sig_is_low_s(sig), 0);
+		memset(sig + 48, 0, 48);
+		assert_int_equal(p384_sig_is_low_s(sig), 0);
+		sig[95] = 1;
+		assert_int_equal(p384_sig_is_low_s(sig), 1);
 	}
 }
 

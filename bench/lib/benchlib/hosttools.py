@@ -111,7 +111,8 @@ def verify_cost(build, work, evidence=None, runs=5):
     test UDS of the build); otherwise it is made by the test suite's stand-in device
     (host-tools/tests/mkevidence) for the same hypervisor image and launch measurement,
     which exercises the same checks. Either way the reference values come from
-    `palisade measure` of the pVM bench image and the device from `palisade provision`."""
+    `palisade measure` of the pVM bench image and the device from `palisade provision ca` and
+    `palisade provision device`."""
     ok, _ = has_subcommand(build, 'verify')
     if not ok:
         raise Missing("the palisade CLI has no 'verify' subcommand yet")
@@ -125,12 +126,16 @@ def verify_cost(build, work, evidence=None, runs=5):
     if evidence and hyp_note:
         evidence = None   # its hypervisor measurement is the refused image's
     dev = os.path.join(work, 'device')
-    if os.path.exists(dev):
-        for f in os.listdir(dev):
-            os.unlink(os.path.join(dev, f))
-        os.rmdir(dev)
-    prov = [pal, 'provision', '--out', dev, '--json'] + (['--uds', uds] if os.path.exists(uds) else [])
-    _run(prov, 'palisade provision')
+    ca = os.path.join(work, 'ca')
+    for d in (dev, ca):
+        if os.path.exists(d):
+            for f in os.listdir(d):
+                os.unlink(os.path.join(d, f))
+            os.rmdir(d)
+    _run([pal, 'provision', 'ca', '--out', ca, '--json'], 'palisade provision ca')
+    prov = [pal, 'provision', 'device', '--ca', ca, '--out', dev, '--json'] + \
+        (['--uds', uds] if os.path.exists(uds) else [])
+    _run(prov, 'palisade provision device')
     ref = os.path.join(work, 'reference.json')
     out = _run([pal, 'measure', '--hyp', hyp, '--kernel', guest, '--mem', PVM_MEM, '--mem-base', PVM_BASE,
                 '--vcpus', '1', '--out', ref, '--json'], 'palisade measure')
@@ -147,7 +152,7 @@ def verify_cost(build, work, evidence=None, runs=5):
         _run([mk, '--uds', os.path.join(dev, 'uds.bin') if not os.path.exists(uds) else uds,
               '--hyp', hyp, '--out', ev, '--report-data', NONCE, '--launch', lm], 'mkevidence')
         source = 'host-tools/tests/mkevidence (the pVM bench got no ATTEST report)'
-    cmd = [pal, 'verify', '--ca', os.path.join(dev, 'ca.pem'), '--device-cert',
+    cmd = [pal, 'verify', '--ca', os.path.join(ca, 'ca.pem'), '--device-cert',
            os.path.join(dev, 'device.pem'), '--reference', ref, '--nonce', NONCE, '--json', ev]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     detail = {'evidence': source, 'verify_exit': r.returncode}

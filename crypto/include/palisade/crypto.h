@@ -80,7 +80,8 @@ int crypto_p384_key_from_secret(const uint8_t *secret, size_t secret_len, const 
 				uint8_t priv[CRYPTO_P384_PRIV_LEN],
 				uint8_t pub[CRYPTO_P384_PUB_LEN]);
 
-/* ECDSA P-384 over a SHA-384 digest, nonce from RFC 6979 (same inputs, same signature). */
+/* ECDSA P-384 over a SHA-384 digest, nonce from RFC 6979 (same inputs, same signature),
+ * s in low form (s <= n/2: RFC 6979's s, or n - s when that is above n/2). */
 int crypto_p384_sign(const uint8_t priv[CRYPTO_P384_PRIV_LEN],
 		     const uint8_t digest[CRYPTO_SHA384_LEN],
 		     uint8_t sig[CRYPTO_P384_SIG_LEN]);
