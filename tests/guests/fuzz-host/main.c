@@ -79,6 +79,7 @@ static volatile uint64_t pvm_fail_count, pvm_fail_code, pvm_fail_arg, pvm_progre
 static volatile uint64_t statuses_bad, destroys, creates, runs;
 static volatile unsigned finished;
 static uint64_t seed = FUZZ_SEED, steps = FUZZ_STEPS;
+static bool stage_given_page[NVCPU][512];   /* pages of each stage VM_LOAD gave */
 
 /* ---- helpers ---------------------------------------------------------------------- */
 
@@ -326,7 +327,6 @@ static int64_t run_vcpu(struct part *p, uint16_t vm, unsigned vcpu, uint64_t ste
 static uint16_t launch_pvm(struct part *p, uint64_t base, uint64_t step)
 {
 	static uint8_t buf[NVCPU][4096] __attribute__((aligned(8)));
-	static bool given[NVCPU][512];
 	unsigned c = (unsigned)(p - parts);
 	uint64_t stage = base + STAGE_OFF, meta = base + META_OFF, page;
 	struct pal_hc_vm_create_result cr;
@@ -342,8 +342,6 @@ static uint16_t launch_pvm(struct part *p, uint64_t base, uint64_t step)
 		return 0;   /* no free slot now: another time */
 	p->stage_given = true;
 	vm_seed[cr.vm_id & 63] = mix(seed ^ (c + 1) * 0x100000001ull ^ p->launches * 77);
-	for (unsigned i = 0; i < 512; i++)
-		given[c][i] = false;
 	ok = elf_image_next_page(&img, img.start, &page);
 	while (ok) {
 		uint64_t pa = stage + (page - PVM_BASE);
@@ -351,7 +349,7 @@ static uint16_t launch_pvm(struct part *p, uint64_t base, uint64_t step)
 		if (elf_image_page(&img, pvm_elf, (uint64_t)(pvm_elf_end - pvm_elf), page, buf[c]))
 			return 0;
 		copy((void *)(uintptr_t)pa, buf[c], 4096);
-		if (!load_pages(cr.vm_id, pa, page, 4096, 3, PVM_BASE, given[c]))
+		if (!load_pages(cr.vm_id, pa, page, 4096, 3, PVM_BASE, stage_given_page[c]))
 			goto gone;
 		ok = elf_image_next_page(&img, page + 4096, &page);
 	}
@@ -359,11 +357,14 @@ static uint16_t launch_pvm(struct part *p, uint64_t base, uint64_t step)
 		uint64_t ipa = ZONE_IPA + k * 4096ull;
 
 		if (!load_pages(cr.vm_id, stage + (ipa - PVM_BASE), ipa, 4096, ZONE_LENT(k) ? 2 : 0,
-				PVM_BASE, given[c]))
+				PVM_BASE, stage_given_page[c]))
 			goto gone;
 	}
-	if (!load_rest(cr.vm_id, stage, PVM_BASE, 512, given[c]) ||
-	    pal_hc_vm_set_boot(cr.vm_id, img.entry, 0) != 0 ||
+	if (!load_rest(cr.vm_id, stage, PVM_BASE, 512, stage_given_page[c]))
+		goto gone;
+	for (unsigned i = 0; i < 512; i++)
+		stage_given_page[c][i] = true;
+	if (pal_hc_vm_set_boot(cr.vm_id, img.entry, 0) != 0 ||
 	    note(p, pal_hc_vm_start(cr.vm_id, base + OUT_OFF), 0xC6000203, step) != 0)
 		goto gone;
 	add_known(cr.vm_id);
@@ -380,14 +381,24 @@ gone:
  * VM's memory and its metadata in one step. Then all of it must be zero. */
 static void stage_check(struct part *p, uint64_t base, uint64_t step)
 {
+	unsigned c = (unsigned)(p - parts);
+
 	if (!p->stage_given)
 		return;
 	if (read_faults(base + STAGE_OFF))
 		return;
 	if (!host_owns(base + STAGE_OFF) || !host_owns(base + META_OFF))
 		return;   /* (a pVM shared its page with the host) */
-	if (!all_zero(base + STAGE_OFF, PVM_SIZE) || !all_zero(base + META_OFF, META_PAGES * 4096ull))
-		hfail(p, HF_BACK_NOT_ZERO, base + STAGE_OFF, 0, step);
+	/* Only what was given: a launch cut short leaves staged pages it never gave. */
+	for (unsigned i = 0; i < 512; i++) {
+		uint64_t pa = base + STAGE_OFF + i * 4096ull;
+
+		if (stage_given_page[c][i] && !all_zero(pa, 4096))
+			hfail(p, HF_BACK_NOT_ZERO, pa, ((volatile uint64_t *)(uintptr_t)pa)[0], step);
+		stage_given_page[c][i] = false;
+	}
+	if (!all_zero(base + META_OFF, META_PAGES * 4096ull))
+		hfail(p, HF_BACK_NOT_ZERO, base + META_OFF, 1, step);
 	p->stage_given = false;
 	p->pvm = 0;
 	p->back++;
