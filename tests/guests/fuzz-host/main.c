@@ -389,14 +389,24 @@ static void stage_check(struct part *p, uint64_t base, uint64_t step)
 		return;
 	if (!host_owns(base + STAGE_OFF) || !host_owns(base + META_OFF))
 		return;   /* (a pVM shared its page with the host) */
-	/* Only what was given: a launch cut short leaves staged pages it never gave. */
+	/* Only what was given: a launch cut short leaves staged pages it never gave. And
+	 * a launch that went on after its VM was destroyed may have given later pages to
+	 * another VM that took the same id: every given page must be back first (readable,
+	 * and the host's if not zero: another pVM could have shared it with the host). */
+	for (unsigned i = 0; i < 512; i++)
+		if (stage_given_page[c][i] && read_faults(base + STAGE_OFF + i * 4096ull))
+			return;
 	for (unsigned i = 0; i < 512; i++) {
 		uint64_t pa = base + STAGE_OFF + i * 4096ull;
 
-		if (stage_given_page[c][i] && !all_zero(pa, 4096))
+		if (stage_given_page[c][i] && !all_zero(pa, 4096)) {
+			if (!host_owns(pa))
+				return;
 			hfail(p, HF_BACK_NOT_ZERO, pa, ((volatile uint64_t *)(uintptr_t)pa)[0], step);
-		stage_given_page[c][i] = false;
+		}
 	}
+	for (unsigned i = 0; i < 512; i++)
+		stage_given_page[c][i] = false;
 	if (!all_zero(base + META_OFF, META_PAGES * 4096ull))
 		hfail(p, HF_BACK_NOT_ZERO, base + META_OFF, 1, step);
 	p->stage_given = false;
