@@ -559,10 +559,15 @@ static void fuzz_step(struct part *p, uint64_t base, uint64_t step)
 		if (!read_faults(HYP_PAGE + ((r2 >> 48) % 512) * 4096))
 			hfail(p, HF_HYP_PAGE_READ, HYP_PAGE, 0, step);
 		if (p->stage_given && !read_faults(base + STAGE_OFF + 0x1000)) {
-			/* an image page (never shared): back, or a breach */
+			/* An image page (at an IPA no pVM shares): readable only when it is the
+			 * host's again (its VM destroyed), else a breach. */
+			struct pal_hc_mem_query_result q = { 0, 0, 0 };
+
+			if (pal_hc_mem_query(base + STAGE_OFF + 0x1000, &q) != 0 ||
+			    ((q.state >> 8) & 0xff) != 1)
+				hfail(p, HF_GIVEN_PAGE_READ, base + STAGE_OFF + 0x1000,
+				      (uint64_t)q.state << 32 | q.parties, step);
 			stage_check(p, base, step);
-			if (p->stage_given)
-				hfail(p, HF_GIVEN_PAGE_READ, base + STAGE_OFF + 0x1000, 0, step);
 		}
 		break;
 	}
