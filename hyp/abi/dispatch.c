@@ -10,6 +10,12 @@
 
 #include <palisade/hypercall_handlers.h>
 
+#ifdef PALISADE_DEBUG_INVARIANTS
+/* Debug image only: the ownership invariants, checked after every call. */
+void hc_debug_after_call(struct hc_ctx *ctx, vm_id_t caller, const uint64_t in[HC_NUM_REGS],
+			 int64_t status);
+#endif
+
 const struct hc_desc *hc_lookup(uint64_t id)
 {
 	size_t lo = 0, hi = HC_CALL_COUNT;
@@ -56,6 +62,12 @@ int64_t hc_dispatch(struct hc_ctx *ctx, vm_id_t caller, uint64_t regs[HC_NUM_REG
 	uint64_t results[HC_MAX_RESULTS] = { 0, 0, 0 };
 	unsigned int nresults;
 	int64_t status;
+#ifdef PALISADE_DEBUG_INVARIANTS
+	uint64_t in[HC_NUM_REGS];
+
+	for (unsigned int i = 0; i < HC_NUM_REGS; i++)
+		in[i] = regs[i];
+#endif
 
 	if (!d)
 		status = PAL_E_NOT_SUPPORTED;
@@ -74,5 +86,8 @@ int64_t hc_dispatch(struct hc_ctx *ctx, vm_id_t caller, uint64_t regs[HC_NUM_REG
 	for (unsigned int i = 0; i < HC_MAX_RESULTS; i++)
 		regs[1 + i] = i < nresults ? results[i] : 0;
 	regs[0] = (uint64_t)status;
+#ifdef PALISADE_DEBUG_INVARIANTS
+	hc_debug_after_call(ctx, caller, in, status);   /* hyp/core/mem_check_hook.c */
+#endif
 	return status;
 }

@@ -8,6 +8,7 @@ The hypervisor (and, later, its test guests) print:
     PALISADE-TEST <name> FAIL <reason>
     PALISADE-TEST-END passed=<n> failed=<m>
     PALISADE-FAULT cpu=<i> ...          (any unexpected exception or panic)
+    PALISADE-INVARIANT <what> ...       (debug image: an ownership invariant broke)
 A run passes only if every expected test printed PASS, nothing printed FAIL or FAULT,
 the END line is present and agrees with the lines seen, and QEMU powered off by itself
 before the timeout. The absence of a crash is never enough.
@@ -23,7 +24,8 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 # Guests' lines reach the console with their VM's prefix ("[vm2] ").
 VERDICT = re.compile(r'^(\[vm\d+\] )?PALISADE-TEST (\S+) (PASS|FAIL)(?: (.*))?$')
 END = re.compile(r'^PALISADE-TEST-END passed=(\d+) failed=(\d+)$')
-FAULT = re.compile(r'^PALISADE-FAULT ')
+# A debug image's invariant checker (hyp/core/mem_check_hook.c) reports like a fault.
+FAULT = re.compile(r'^PALISADE-(FAULT|INVARIANT) ')
 BANNER = re.compile(r'(\d+) of (\d+) CPUs online')
 # A Linux VM reporting an RCU stall will not finish: stop waiting (docs/architecture.md,
 # "Known issues").

@@ -1005,3 +1005,8 @@ int mem_own_init(void *table, uint64_t table_bytes,
 	db.live = (uint64_t)1 << VM_ID_HOST;
 	return PAL_OK;
 }
+
+/* Debug builds only: the invariant checker reads db directly (palisade/mem_check.h). */
+#ifdef PALISADE_MEM_CHECK
+#include "mem_check.c"
+#endif

@@ -6,7 +6,17 @@
 #include "guest_console.h"
 #include "launch_lib.h"
 
-static volatile uint64_t sync_count;
+/* Per vCPU (MPIDR Aff0), so that several vCPUs may probe pages at once (fuzz-host). */
+static volatile uint64_t sync_counts[8];
+#define sync_count sync_counts[this_vcpu()]
+
+static unsigned this_vcpu(void)
+{
+	uint64_t mpidr;
+
+	__asm__ volatile("mrs %0, mpidr_el1" : "=r"(mpidr));
+	return (unsigned)(mpidr & 7);
+}
 
 void guest_exception(uint64_t kind, uint64_t esr, uint64_t far, uint64_t *elr)
 {
