@@ -246,7 +246,7 @@ int cmd_verify(int argc, char **argv)
 	/* A challenge must be unpredictable: too short, or all zero (what report_data holds
 	 * when the VM never set it), proves no freshness (docs/attestation.md, section 8). */
 	if (n < NONCE_MIN_LEN)
-		return usage_error(cmd, "--nonce: at least %d bytes (32 recommended), got %d",
+		return usage_error(cmd, "--nonce: at least %d bytes (32 recommended), got %ld",
 				   NONCE_MIN_LEN, n);
 	if (nonce_all_zero(pol.report_data, (size_t)n))
 		return usage_error(cmd, "--nonce: an all-zero nonce is no challenge");
