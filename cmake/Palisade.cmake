@@ -10,7 +10,7 @@
 
 get_filename_component(PALISADE_SOURCE_DIR "${CMAKE_CURRENT_LIST_DIR}/.." ABSOLUTE)
 set(PALISADE_CACHE "${PALISADE_SOURCE_DIR}/.cache" CACHE PATH "where scripts/setup put fetched sources")
-set(PALISADE_MBEDTLS_SRC "${PALISADE_CACHE}/src/mbedtls")
+set(PALISADE_MBEDTLS_SRC "${PALISADE_CACHE}/src/mbedtls3")   # Mbed TLS 3.6 (scripts/setup)
 set(PALISADE_LIBFDT_SRC "${PALISADE_CACHE}/src/libfdt")
 
 # Flags every EL2 object gets. -nostdlibinc keeps clang's own freestanding headers

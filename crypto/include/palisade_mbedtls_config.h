@@ -1,5 +1,7 @@
 /*
- * Palisade's Mbed TLS 2.28 configuration (selected with MBEDTLS_CONFIG_FILE).
+ * Palisade's Mbed TLS 3.6 configuration (selected with MBEDTLS_CONFIG_FILE, which
+ * replaces Mbed TLS's own include/mbedtls/mbedtls_config.h; build_info.h then adds
+ * its derived options and includes check_config.h itself).
  *
  * Only what the hypervisor needs: SHA-384, HMAC/HKDF-SHA384, and deterministic
  * ECDSA over P-384. The same file configures the EL2 build and the host build
@@ -13,6 +15,8 @@
 #define MBEDTLS_HAVE_ASM		/* bignum inner loops (aarch64 and x86-64 use only GPRs) */
 #define MBEDTLS_NO_UDBL_DIVISION	/* no 128-bit division: EL2 has no __udivti3 */
 #define MBEDTLS_DEPRECATED_REMOVED
+/* No PSA: MBEDTLS_PSA_CRYPTO_C, MBEDTLS_USE_PSA_CRYPTO and the PSA driver options stay
+ * undefined, so every module uses its legacy (built-in) implementation. */
 
 /* ---- Platform: memory comes from a static arena, nothing else from the OS ---- */
 #define MBEDTLS_PLATFORM_C
@@ -27,7 +31,7 @@
 void crypto_mbedtls_exit(int status) __attribute__((noreturn));
 
 /* ---- Hashes and key derivation ---- */
-#define MBEDTLS_SHA512_C		/* provides SHA-384 */
+#define MBEDTLS_SHA384_C		/* SHA-384 only: 3.x builds SHA-512 separately (MBEDTLS_SHA512_C) */
 /* The block function is Palisade's (crypto/src/sha384.c): the Armv8.2 SHA-512
  * instructions when the CPU has them, else Mbed TLS's own C block function, which
  * crypto/src/sha512_c.c compiles a second time, without this option and renamed. */
@@ -36,7 +40,7 @@ void crypto_mbedtls_exit(int status) __attribute__((noreturn));
 #endif
 #define MBEDTLS_MD_C
 #define MBEDTLS_HKDF_C
-#define MBEDTLS_HMAC_DRBG_C		/* RFC 6979 nonces, ECP blinding */
+#define MBEDTLS_HMAC_DRBG_C		/* RFC 6979 nonces; blinding without an RNG hook (crypto.c) */
 
 /* ---- Elliptic curves: P-384 only ---- */
 #define MBEDTLS_BIGNUM_C
@@ -60,7 +64,5 @@ void crypto_mbedtls_exit(int status) __attribute__((noreturn));
 #include <stdio.h>
 #define MBEDTLS_MEMORY_DEBUG
 #endif
-
-#include "mbedtls/check_config.h"
 
 #endif

@@ -121,8 +121,8 @@ static const uint8_t key_pub[97] = {
 
 /*
  * ---- ECDSA P-384 with SHA-384, RFC 6979 appendix A.2.6, message "sample". The key and
- * (r, s) are as in Mbed TLS 2.28.3 tests/suites/test_suite_ecdsa.data ("ECDSA
- * deterministic test vector rfc 6979 p384 sha384"); the public key U is the RFC's, and
+ * (r, s) are as in Mbed TLS 2.28.3 and 3.6.6 tests/suites/test_suite_ecdsa.data ("ECDSA
+ * deterministic test vector rfc 6979 p384 sha384" [#1] in 3.6); the public key U is the RFC's, and
  * was checked with `openssl ec -text` from the private key. crypto_p384_sign gives the
  * low-s form (docs/crypto.md), so the expected s is n - s of the RFC's; r is the RFC's.
  */

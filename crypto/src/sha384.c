@@ -3,7 +3,7 @@
  * no shared state beyond two flags and statistics, so no lock: measuring a large image on
  * one CPU must not stall signing on another.
  *
- * Mbed TLS 2.28 is built with MBEDTLS_SHA512_PROCESS_ALT: its sha512.c calls
+ * Mbed TLS 3.6 is built with MBEDTLS_SHA512_PROCESS_ALT: its sha512.c calls
  * mbedtls_internal_sha512_process() below for every block, one block per call. That
  * hook dispatches to the Armv8.2 SHA-512 instructions (sha512_armv8.S) when the CPU has
  * them, else to Mbed TLS's own C (sha512_c.c). Each call of the instruction version
@@ -14,6 +14,8 @@
 
 #include <string.h>
 
+/* The context's fields (total, state) are private in 3.x; this file works on them. */
+#define MBEDTLS_ALLOW_PRIVATE_ACCESS
 #include "mbedtls/sha512.h"
 
 #include "crypto_internal.h"
@@ -137,7 +139,7 @@ int crypto_sha384_init(struct crypto_sha384_ctx *ctx)
 		return PAL_E_INVALID;
 	crypto_wipe(ctx, sizeof(*ctx));
 	mbedtls_sha512_init(sha_ctx(ctx));
-	if (mbedtls_sha512_starts_ret(sha_ctx(ctx), 1) != 0)
+	if (mbedtls_sha512_starts(sha_ctx(ctx), 1) != 0)
 		return PAL_E_CRYPTO;
 	return PAL_OK;
 }
@@ -145,7 +147,7 @@ int crypto_sha384_init(struct crypto_sha384_ctx *ctx)
 /*
  * Mbed TLS's update, with each run of whole blocks in one block-function call: Mbed TLS
  * completes a partly filled buffer first and keeps the tail, exactly as in one
- * mbedtls_sha512_update_ret() call, and the context (byte count, state, buffer) ends
+ * mbedtls_sha512_update() call, and the context (byte count, state, buffer) ends
  * up byte for byte the same (the unit test compares them).
  */
 int crypto_sha384_update(struct crypto_sha384_ctx *ctx, const void *data, size_t len)
@@ -163,7 +165,7 @@ int crypto_sha384_update(struct crypto_sha384_ctx *ctx, const void *data, size_t
 	n = buffered ? BLOCK - buffered : 0;
 	if (n > len)
 		n = len;
-	if (mbedtls_sha512_update_ret(c, p, n) != 0)
+	if (mbedtls_sha512_update(c, p, n) != 0)
 		return PAL_E_CRYPTO;
 	p += n;
 	len -= n;
@@ -174,7 +176,7 @@ int crypto_sha384_update(struct crypto_sha384_ctx *ctx, const void *data, size_t
 	if (c->total[0] < n)
 		c->total[1]++;
 
-	if (mbedtls_sha512_update_ret(c, p + n, len - n) != 0)
+	if (mbedtls_sha512_update(c, p + n, len - n) != 0)
 		return PAL_E_CRYPTO;
 	return PAL_OK;
 }
@@ -186,7 +188,7 @@ int crypto_sha384_final(struct crypto_sha384_ctx *ctx, uint8_t digest[CRYPTO_SHA
 
 	if (!ctx || !digest)
 		return PAL_E_INVALID;
-	if (mbedtls_sha512_finish_ret(sha_ctx(ctx), out) != 0)
+	if (mbedtls_sha512_finish(sha_ctx(ctx), out) != 0)
 		ret = PAL_E_CRYPTO;
 	else
 		memcpy(digest, out, CRYPTO_SHA384_LEN);

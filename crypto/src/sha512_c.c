@@ -16,10 +16,10 @@
 #define mbedtls_sha512_init		palisade_sha512_c_unused_init
 #define mbedtls_sha512_free		palisade_sha512_c_unused_free
 #define mbedtls_sha512_clone		palisade_sha512_c_unused_clone
-#define mbedtls_sha512_starts_ret	palisade_sha512_c_unused_starts_ret
-#define mbedtls_sha512_update_ret	palisade_sha512_c_unused_update_ret
-#define mbedtls_sha512_finish_ret	palisade_sha512_c_unused_finish_ret
-#define mbedtls_sha512_ret		palisade_sha512_c_unused_ret
+#define mbedtls_sha512_starts		palisade_sha512_c_unused_starts
+#define mbedtls_sha512_update		palisade_sha512_c_unused_update
+#define mbedtls_sha512_finish		palisade_sha512_c_unused_finish
+#define mbedtls_sha512			palisade_sha512_c_unused
 #define mbedtls_sha512_self_test	palisade_sha512_c_unused_self_test
 
 #include <library/sha512.c>

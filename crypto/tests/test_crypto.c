@@ -23,6 +23,7 @@
 
 #include <palisade/crypto.h>
 
+#define MBEDTLS_ALLOW_PRIVATE_ACCESS	/* the test sets mbedtls_sha512_context.total */
 #include "mbedtls/sha512.h"
 
 #include "crypto_internal.h"
@@ -507,7 +508,7 @@ static void check_update_matches_mbedtls(uint64_t total0, uint64_t total1)
 
 		assert_int_equal(crypto_sha384_init(&ours), PAL_OK);
 		mbedtls_sha512_init(&ref);
-		assert_int_equal(mbedtls_sha512_starts_ret(&ref, 1), 0);
+		assert_int_equal(mbedtls_sha512_starts(&ref, 1), 0);
 		/* Near the 64-bit byte-count wrap, as if 2^64 bytes had gone before. */
 		((mbedtls_sha512_context *)(void *)ours.opaque)->total[0] = ref.total[0] = total0;
 		((mbedtls_sha512_context *)(void *)ours.opaque)->total[1] = ref.total[1] = total1;
@@ -517,12 +518,12 @@ static void check_update_matches_mbedtls(uint64_t total0, uint64_t total1)
 			if (n > len - off)
 				n = len - off;
 			assert_int_equal(crypto_sha384_update(&ours, buf + off, n), PAL_OK);
-			assert_int_equal(mbedtls_sha512_update_ret(&ref, buf + off, n), 0);
+			assert_int_equal(mbedtls_sha512_update(&ref, buf + off, n), 0);
 			assert_memory_equal(ours.opaque, &ref, sizeof(ref));
 			off += n;
 		}
 		assert_int_equal(crypto_sha384_final(&ours, d1), PAL_OK);
-		assert_int_equal(mbedtls_sha512_finish_ret(&ref, d2), 0);
+		assert_int_equal(mbedtls_sha512_finish(&ref, d2), 0);
 		assert_memory_equal(d1, d2, 48);
 		mbedtls_sha512_free(&ref);
 	}
