@@ -35,6 +35,9 @@
 #ifndef FUZZ_STEPS
 #define FUZZ_STEPS 400
 #endif
+#ifndef FUZZ_DRAIN
+#define FUZZ_DRAIN 0
+#endif
 #ifndef FUZZ_PVM_STEPS
 #define FUZZ_PVM_STEPS 120
 #endif
@@ -54,6 +57,13 @@
 #define PSCI_CPU_ON     0xC4000003u
 #define PSCI_SYSTEM_OFF 0x84000008u
 #define MAX_VMS         8u
+/* FUZZ_DRAIN (qemu.fuzz.hypercalls_pool_drained, --mem 4G): RAM above the partitions. */
+#define SPLIT_META      0x63000000ull     /* a short-lived VM's metadata (pre-split) */
+#define SINK_META       0x63100000ull     /* the sink's metadata */
+#define DRAIN_FIRST     0x63200000ull     /* one page of each 2 MiB region from here */
+#define DRAIN_END       0x13f000000ull    /* below the ownership table at the top */
+#define DRAIN_REGIONS   ((DRAIN_END - DRAIN_FIRST) >> 21)
+#define DRAIN_PVM_SIZE  0x800000ull       /* 2048 pages: one per region fits */
 
 extern const uint8_t pvm_elf[], pvm_elf_end[];
 extern char secondary_start[];
@@ -77,6 +87,9 @@ static volatile uint16_t known[MAX_VMS];          /* VM ids some vCPU created */
 static volatile uint64_t vm_seed[64];
 static volatile uint64_t pvm_fail_count, pvm_fail_code, pvm_fail_arg, pvm_progress, pvm_done;
 static volatile uint64_t statuses_bad, destroys, creates, runs;
+static volatile uint64_t nomem_host, nomem_pvm, nomem_create, nomem_load, nomem_bad;
+static uint64_t drain_loaded;
+static uint16_t drain_sink;
 static volatile unsigned finished;
 static uint64_t seed = FUZZ_SEED, steps = FUZZ_STEPS;
 static bool stage_given_page[NVCPU][512];   /* pages of each stage VM_LOAD gave */
@@ -133,13 +146,13 @@ static unsigned this_cpu(void)
 enum hfail {
 	HF_UNDEFINED_RC = 1, HF_MUST_FAIL, HF_OWN_PAGE_FAULT, HF_OWN_PAGE_CHANGED,
 	HF_GIVEN_PAGE_READ, HF_BACK_NOT_ZERO, HF_HYP_PAGE_READ, HF_REFUSED_CHANGED,
-	HF_LAUNCH, HF_END_NOT_BACK,
+	HF_LAUNCH, HF_END_NOT_BACK, HF_NOMEM_UNEXPECTED,
 };
 static const char *const hfail_names[] = {
 	"", "undefined status", "a call that must fail succeeded", "own page faults",
 	"own page changed", "host read a page it gave away", "page came back not zeroed",
 	"host read a hypervisor page", "a refused call changed a page", "launching the pVM failed",
-	"memory not back at the end",
+	"memory not back at the end", "PAL_E_NO_MEMORY from a call that needs no page table",
 };
 
 static void hfail(struct part *p, enum hfail what, uint64_t a, uint64_t b, uint64_t step)
@@ -157,9 +170,31 @@ static bool rc_defined(int64_t rc)
 	return rc <= 0 && rc >= PAL_E_CRYPTO;
 }
 
+/*
+ * PAL_E_NO_MEMORY is a defined status, but only where a call can need memory: VM_CREATE
+ * (no free VM slot; its metadata pages taken from a host 2 MiB block need a host level-3
+ * table) and VM_LOAD (the VM's metadata pool used up; host pages given from a 2 MiB block
+ * need a host table). Every other call the host makes here either needs no new table
+ * (VCPU_RUN, VM_SET_BOOT, VM_START, VM_IRQ_LINE, MEM_QUERY, unknown calls) or must be
+ * refused before any table is counted (MEM_* from the host: every guest is protected).
+ * VM_DESTROY returns pages to the host where it had mapped them, and its metadata to
+ * where the host's level-3 tables still are (blocks are not merged back): never refused.
+ */
+static bool nomem_allowed(uint64_t fid)
+{
+	return fid == 0xC6000200u || fid == 0xC6000201u;
+}
+
 static int64_t note(struct part *p, int64_t rc, uint64_t fid, uint64_t step)
 {
 	p->calls++;
+	if (rc == PAL_E_NO_MEMORY) {
+		__atomic_fetch_add(&nomem_host, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(fid == 0xC6000200u ? &nomem_create : fid == 0xC6000201u ?
+				   &nomem_load : &nomem_bad, 1, __ATOMIC_RELAXED);
+		if (!nomem_allowed(fid))
+			hfail(p, HF_NOMEM_UNEXPECTED, fid, 0, step);
+	}
 	if (!rc_defined(rc)) {
 		__atomic_fetch_add(&statuses_bad, 1, __ATOMIC_RELAXED);
 		hfail(p, HF_UNDEFINED_RC, (uint64_t)rc, fid, step);
@@ -296,6 +331,8 @@ static int64_t run_vcpu(struct part *p, uint16_t vm, unsigned vcpu, uint64_t ste
 		if (!write) {
 			if (r.addr == DEV_SEED)
 				data = vm_seed[vm & 63];
+			else if (r.addr == DEV_DRAINED)
+				data = FUZZ_DRAIN;
 			else if (r.addr == DEV_STEPS)
 				data = FUZZ_PVM_STEPS;
 			else if (r.addr >= UART_IPA && r.addr < UART_IPA + 0x1000)
@@ -311,6 +348,8 @@ static int64_t run_vcpu(struct part *p, uint16_t vm, unsigned vcpu, uint64_t ste
 				pvm_fail_code = r.data | (uint64_t)vm << 56 | (uint64_t)vcpu << 52;
 		} else if (r.addr == DEV_PROGRESS) {
 			__atomic_fetch_add(&pvm_progress, 1, __ATOMIC_RELAXED);
+		} else if (r.addr == DEV_NOMEM) {
+			__atomic_fetch_add(&nomem_pvm, 1, __ATOMIC_RELAXED);
 		} else if (r.addr == DEV_DONE) {
 			__atomic_fetch_add(&pvm_done, 1, __ATOMIC_RELAXED);
 		} else if (!(r.addr >= UART_IPA && r.addr < UART_IPA + 0x1000)) {
@@ -593,6 +632,61 @@ static void fuzz_vcpu(unsigned c)
 
 static volatile unsigned go;
 
+/*
+ * FUZZ_DRAIN: host vCPU 0, before the others start, empties the hypervisor's page pool
+ * as race-host's test_pool_drain does. First the 2 MiB regions the fuzz needs working
+ * (each partition's set pages, the pVM's stage, its metadata and out page) are split
+ * once (a page of each VM_LOADed into a short-lived VM that is destroyed: the host's
+ * level-3 tables stay, blocks are not merged back), so pVM launches and VM_LOADs of set
+ * pages still need no new table; the random VM_CREATEs' metadata region is left whole.
+ * Then one page of each 2 MiB region above the partitions goes to a sink VM until
+ * VM_LOAD returns PAL_E_NO_MEMORY. The sink is destroyed with every other VM at the end.
+ */
+static bool drain_pool(void)
+{
+	static const uint64_t split_off[] = { 0x1000, STAGE_OFF + 0x1000, OUT_OFF + 0x1000 };
+	struct pal_hc_vm_create_result c;
+	uint64_t n = 0;
+	int64_t rc = 0;
+
+	if (pal_hc_vm_create(1, PVM_BASE, PVM_SIZE, SPLIT_META, 16, &c) != 0)
+		return false;
+	for (unsigned i = 0; i < NVCPU; i++)
+		for (unsigned j = 0; j < 3; j++, n++)
+			if (pal_hc_vm_load(c.vm_id, PART(i) + split_off[j], 1, PVM_BASE + n * 4096, 0))
+				return false;
+	if (pal_hc_vm_destroy(c.vm_id) != 0)
+		return false;
+	if (pal_hc_vm_create(1, PVM_BASE, DRAIN_PVM_SIZE, SINK_META, 16, &c) != 0)
+		return false;
+	drain_sink = c.vm_id;
+	for (uint64_t r = 0; r < DRAIN_REGIONS; r++) {
+		rc = pal_hc_vm_load(c.vm_id, DRAIN_FIRST + (r << 21) + 0x1000, 1, PVM_BASE + (r << 12), 0);
+		if (rc != 0)
+			break;
+		drain_loaded++;
+	}
+	info("sink VM", drain_sink);
+	info("regions split by VM_LOAD before the pool ran dry", drain_loaded);
+	info("VM_LOAD status then", (uint64_t)rc);
+	return rc == PAL_E_NO_MEMORY && drain_loaded > 0;
+}
+
+/* FUZZ_DRAIN, at the end (every VM destroyed, the sink too): its pages and metadata
+ * back, zero and writable. */
+static bool drain_back(void)
+{
+	for (uint64_t i = 0; i < drain_loaded; i++) {
+		uint64_t pa = DRAIN_FIRST + (i << 21) + 0x1000;
+
+		if (read_faults(pa) || !all_zero(pa, 4096) || !all_writable(pa, 4096))
+			return false;
+	}
+	return !read_faults(SINK_META) && all_zero(SINK_META, 16 * 4096ull) &&
+	       all_writable(SINK_META, 16 * 4096ull) && !read_faults(SPLIT_META) &&
+	       all_zero(SPLIT_META, 16 * 4096ull);
+}
+
 /* After the run: every VM destroyed, every page of every partition the host's again:
  * given ones zero, kept ones with their pattern. */
 static bool everything_back(void)
@@ -645,6 +739,9 @@ void guest_main(uint64_t idx)
 	guest_puts(" steps ");
 	put_hex64(steps);
 	guest_puts(" per vCPU\n");
+	if (FUZZ_DRAIN)
+		guest_verdict("fuzz_pool_drained", drain_pool(),
+			      "the hypervisor's page pool did not run dry (or a call failed otherwise)");
 	go = 1;
 	__asm__ volatile("dsb sy" ::: "memory");
 	for (unsigned i = 1; i < NVCPU; i++) {
@@ -663,6 +760,9 @@ void guest_main(uint64_t idx)
 	(void)this_cpu;
 	guest_verdict("fuzz_all_memory_back", everything_back(),
 		      "after destroying every VM, a page of the host's is not back, readable and zero");
+	if (FUZZ_DRAIN)
+		guest_verdict("fuzz_drain_memory_back", drain_back(),
+			      "after destroying the sink, a drained page or its metadata is not back");
 	for (unsigned c = 0; c < NVCPU; c++) {
 		struct part *p = &parts[c];
 
@@ -698,6 +798,14 @@ void guest_main(uint64_t idx)
 		info("pVM failure (vm << 56 | vcpu << 52 | code << 32 | step)", pvm_fail_code);
 		info("pVM failure detail", pvm_fail_arg);
 	}
+	info("PAL_E_NO_MEMORY returns to the host", nomem_host);
+	info("  of VM_CREATE", nomem_create);
+	info("  of VM_LOAD", nomem_load);
+	info("  of other calls (a failure)", nomem_bad);
+	info("PAL_E_NO_MEMORY returns to pVMs (MEM_SHARE/DONATE/RELINQUISH)", nomem_pvm);
+	if (FUZZ_DRAIN)
+		guest_verdict("fuzz_drained_no_memory_seen", nomem_host + nomem_pvm > 0,
+			      "no call met PAL_E_NO_MEMORY: the pool was not drained when it mattered");
 	guest_verdict("fuzz_statuses_defined", statuses_bad == 0,
 		      "a hypercall returned a status that is neither PAL_OK nor a PAL_E_* code");
 	guest_verdict("fuzz_host_checks_hold", fails == 0,

@@ -13,6 +13,7 @@
 
 /* Host reads of pages it gave away must fault: the exception handler counts them. */
 bool read_faults(uint64_t addr);
+extern volatile uint64_t exc_resume_pc, exc_esr, exc_far;
 bool all_zero(uint64_t addr, uint64_t n);
 bool all_writable(uint64_t addr, uint64_t n);
 void fill(uint64_t addr, uint8_t v, uint64_t n);

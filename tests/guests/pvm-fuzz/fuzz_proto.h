@@ -18,10 +18,13 @@
 #define DEV_IPA         0x0a000000ull
 #define DEV_SEED        (DEV_IPA + 0x000)    /* read: this pVM's seed */
 #define DEV_STEPS       (DEV_IPA + 0x008)    /* read: steps per vCPU */
+#define DEV_DRAINED     (DEV_IPA + 0x010)    /* read: 1 if the hypervisor's page pool is
+					      * drained (qemu.fuzz.hypercalls_pool_drained) */
 #define DEV_PROGRESS    (DEV_IPA + 0x100)    /* write: steps done (an exit now and then) */
 #define DEV_FAIL        (DEV_IPA + 0x108)    /* write: a check failed: code << 32 | step */
 #define DEV_FAIL_ARG    (DEV_IPA + 0x110)    /* write: a detail of the failure (before it) */
 #define DEV_DONE        (DEV_IPA + 0x118)    /* write: this vCPU finished its steps */
+#define DEV_NOMEM       (DEV_IPA + 0x120)    /* write: a call got PAL_E_NO_MEMORY: op */
 
 /* Failure codes the pVM reports. */
 enum pvm_fail {

@@ -28,7 +28,7 @@ enum zstate { Z_HAVE, Z_SHARED, Z_GONE };
 
 static volatile uint64_t faults[2];
 static volatile uint64_t done1;
-static uint64_t seed, steps;
+static uint64_t seed, steps, drained;
 
 static uint64_t psci(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3)
 {
@@ -267,6 +267,15 @@ static void fuzz(unsigned v)
 			rc = PAL_OK;
 			break;
 		}
+		/* The host's pool drained: a call that gives the host access to a page it had
+		 * not (MEM_SHARE or MEM_DONATE to it, MEM_RELINQUISH of a page it lent, each
+		 * one that would succeed) may need a host page table the pool cannot supply.
+		 * Refused, nothing changed (st[k] stays). */
+		if (drained && rc == PAL_E_NO_MEMORY && want == PAL_OK &&
+		    (op <= 1 || op == 4 || op == 5)) {
+			dev_write(DEV_NOMEM, op);
+			want = PAL_E_NO_MEMORY;
+		}
 		if (!rc_defined(rc))
 			fail(PF_UNDEFINED_RC, step, (uint64_t)rc);
 		else if (exact && rc != want)
@@ -298,6 +307,7 @@ void guest_main(uint64_t idx)
 	if (idx == 0) {
 		seed = dev_read(DEV_SEED) | 1;
 		steps = dev_read(DEV_STEPS);
+		drained = dev_read(DEV_DRAINED);
 		for (unsigned p = 0; p < PRIV_PAGES; p++)
 			for (unsigned w = 0; w < 512; w++)
 				((volatile uint64_t *)(uintptr_t)(PRIV_IPA + p * PAGE))[w] =

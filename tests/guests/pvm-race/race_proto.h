@@ -34,7 +34,8 @@ enum race_scenario {
 	SC_BUSY_LOOP = 7,         /* a long busy loop at EL1 (PMU scenario) */
 	SC_DONATE_TO_PEER = 8,    /* donates Q to the peer VM at FOREIGN_IPA: slot 1 = rc */
 	SC_MEASURE_LOOP = 9,      /* slot 1, then MEASURE_EXTEND/MEASURE_READ forever */
-	SC_AARCH32_EL0 = 10,      /* drops to AArch32 EL0 T32 code and checks the way back */
+	SC_AARCH32_EL0 = 10,
+	SC_SHARE_XONLY = 11,      /* shares Q with the host, execute only: slot 1 = rc */      /* drops to AArch32 EL0 T32 code and checks the way back */
 };
 
 #define DEBUG_SECRET_B  0x0000aa55aa55a000ull  /* DBGBVR0_EL1 (word aligned VA) */

@@ -690,6 +690,76 @@ static __attribute__((unused)) void test_pool_drain(void)
 		      "VM_DESTROY failed, or a page did not come back zeroed and writable");
 }
 
+/* ---- s1ptw_xonly_table ----------------------------------------------------------------
+ * Regression (fault_was_transient() ignored ESR.S1PTW): the pVM shares its page Q with
+ * the host execute-only at stage 2; the host turns its MMU on with a stage-1 table whose
+ * level-3 table is Q and fetches an instruction through it. The walk's read of Q faults at
+ * stage 2 (an instruction abort with S1PTW set): the hypervisor must check read, not
+ * execute, permission and inject the abort. Before the fix it judged the fault transient
+ * and resumed the vCPU forever (a timeout here). */
+#define S1_VA           0x80000000ull      /* level-1 entry 2 -> l2 -> Q (level 3) */
+
+static uint64_t s1_l1[512] __attribute__((aligned(4096)));
+static uint64_t s1_l2[512] __attribute__((aligned(4096)));
+
+static __attribute__((unused)) void test_s1ptw_xonly_table(void)
+{
+	static const char name[] = "s1ptw_xonly_table_abort_injected";
+	uint16_t vm = launch_started(name, 1, STAGE_A, META_A);
+	struct pal_hc_mem_query_result q = { 0, 0, 0 };
+	uint64_t sctlr, esr, far;
+	int64_t rc;
+
+	if (!vm)
+		return;
+	reset_state(SC_SHARE_XONLY);
+	rc = run_pvm_vcpu(vm, 0, -1);
+	info("run ended", (uint64_t)rc);
+	info("MEM_SHARE(Q, host, X only) status", st.slot[1]);
+	if (!st.seen[1] || st.slot[1] != 0) {
+		guest_verdict(name, false, "the pVM could not share a page execute-only");
+		return;
+	}
+	pal_hc_mem_query(Q_PA, &q);
+	info("Q as the host sees it: state", q.state);
+	info("  perms", q.perms);
+	/* Stage 1, 4 KiB granule, 39-bit VA from level 1: 0-1 GiB device, 1-2 GiB normal
+	 * (this host's code, data and tables), 2-3 GiB through l2 to Q. */
+	s1_l1[0] = 0x00000000ull | 1ull << 10 | 0ull << 2 | 1;
+	s1_l1[1] = 0x40000000ull | 1ull << 10 | 3ull << 8 | 1ull << 2 | 1;
+	s1_l1[2] = (uint64_t)(uintptr_t)s1_l2 | 3;
+	s1_l2[0] = Q_PA | 3;
+	__asm__ volatile("dsb sy" ::: "memory");
+	__asm__ volatile("msr mair_el1, %0" : : "r"(0xff00ull));
+	__asm__ volatile("msr tcr_el1, %0" : : "r"(25ull | 1ull << 8 | 1ull << 10 | 3ull << 12 |
+						     1ull << 23 | 2ull << 32));
+	__asm__ volatile("msr ttbr0_el1, %0" : : "r"((uint64_t)(uintptr_t)s1_l1));
+	__asm__ volatile("isb; tlbi vmalle1; dsb sy; isb; mrs %0, sctlr_el1" : "=r"(sctlr));
+	__asm__ volatile("msr sctlr_el1, %0; isb" : : "r"(sctlr | 1 | 1ull << 2 | 1ull << 12));
+	guest_puts("RACE-HOST: MMU on; fetching at 0x80000000 through the execute-only table\n");
+	{
+		register uint64_t x9 __asm__("x9") = S1_VA;
+
+		__asm__ volatile("adr x10, 1f\n"
+				 "str x10, [%1]\n"
+				 "dsb sy\n"
+				 "blr x9\n"
+				 "1:\n"
+				 : "+r"(x9) : "r"(&exc_resume_pc)
+				 : "x10", "x30", "memory");
+	}
+	esr = exc_esr;
+	far = exc_far;
+	__asm__ volatile("msr sctlr_el1, %0; isb; tlbi vmalle1; dsb sy; isb" : : "r"(sctlr));
+	info("abort taken: ESR_EL1", esr);
+	info("  FAR_EL1", far);
+	guest_verdict(name, exc_resume_pc == 0 && ((esr >> 26) == 0x21 || (esr >> 26) == 0x20) &&
+		      far == S1_VA,
+		      "no instruction abort at the address fetched through the table");
+	guest_verdict("race_memory_back_zero", destroy_back_zero(vm, STAGE_A, META_A),
+		      "VM_DESTROY failed, or memory not returned zeroed");
+}
+
 static void secondary(unsigned idx)
 {
 	for (;;) {
