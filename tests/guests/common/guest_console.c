@@ -24,6 +24,15 @@ void guest_puts(const char *s)
 	}
 }
 
+void guest_put_hex64(uint64_t v)
+{
+	static const char h[] = "0123456789abcdef";
+
+	guest_puts("0x");
+	for (int s = 60; s >= 0; s -= 4)
+		guest_putc(h[(v >> s) & 15]);
+}
+
 void guest_put_dec(unsigned v)
 {
 	char b[12];

@@ -3,10 +3,12 @@
 #define GUEST_CONSOLE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 void guest_putc(char c);
 void guest_puts(const char *s);
 void guest_put_dec(unsigned v);
+void guest_put_hex64(uint64_t v);   /* "0x" and 16 hex digits */
 /* Prints "PALISADE-TEST <name> PASS" or "... FAIL <why>" and counts it. */
 void guest_verdict(const char *name, bool ok, const char *why);
 /* Counts a verdict another VM printed and this one relayed (for the END line). */

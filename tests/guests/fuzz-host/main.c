@@ -116,21 +116,12 @@ static uint64_t mix(uint64_t x)
 	return x ^ (x >> 33);
 }
 
-static void put_hex64(uint64_t v)
-{
-	static const char h[] = "0123456789abcdef";
-
-	guest_puts("0x");
-	for (int s = 60; s >= 0; s -= 4)
-		guest_putc(h[(v >> s) & 15]);
-}
-
 static void info(const char *what, uint64_t v)
 {
 	guest_puts("FUZZ-INFO ");
 	guest_puts(what);
 	guest_puts(" ");
-	put_hex64(v);
+	guest_put_hex64(v);
 	guest_puts("\n");
 }
 
@@ -735,9 +726,9 @@ void guest_main(uint64_t idx)
 		steps = params[2];
 	}
 	guest_puts("FUZZ-HOST: seed ");
-	put_hex64(seed);
+	guest_put_hex64(seed);
 	guest_puts(" steps ");
-	put_hex64(steps);
+	guest_put_hex64(steps);
 	guest_puts(" per vCPU\n");
 	if (FUZZ_DRAIN)
 		guest_verdict("fuzz_pool_drained", drain_pool(),
@@ -778,13 +769,13 @@ void guest_main(uint64_t idx)
 			guest_puts(": ");
 			guest_puts(hfail_names[p->fail_what]);
 			guest_puts(" ");
-			put_hex64(p->fail_a);
+			guest_put_hex64(p->fail_a);
 			guest_puts(" ");
-			put_hex64(p->fail_b);
+			guest_put_hex64(p->fail_b);
 			guest_puts(" at step ");
-			put_hex64(p->fail_step);
+			guest_put_hex64(p->fail_step);
 			guest_puts(" (seed ");
-			put_hex64(seed);
+			guest_put_hex64(seed);
 			guest_puts(")\n");
 			fails++;
 		}

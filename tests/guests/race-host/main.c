@@ -160,21 +160,12 @@ static int64_t run_pvm_vcpu(uint16_t vm, unsigned vcpu, int stop_slot)
 	}
 }
 
-static void put_hex64(uint64_t v)
-{
-	static const char h[] = "0123456789abcdef";
-
-	guest_puts("0x");
-	for (int s = 60; s >= 0; s -= 4)
-		guest_putc(h[(v >> s) & 15]);
-}
-
 static void info(const char *what, uint64_t v)
 {
 	guest_puts("RACE-INFO ");
 	guest_puts(what);
 	guest_puts(" ");
-	put_hex64(v);
+	guest_put_hex64(v);
 	guest_puts("\n");
 }
 
