@@ -20,17 +20,23 @@
 
 struct vm vms[VM_MAX];
 
-/* Published VMs only: the acquire pairs with vm_publish()'s release, so a VM found
+/* The published VM of each id (NULL: none): set by vm_publish(), cleared by teardown. */
+static struct vm *vm_of_id[VM_ID_LIMIT];
+
+/* Published VMs only: the acquires pair with vm_publish()'s releases, so a VM found
  * here is complete. */
 struct vm *vm_by_id(vm_id_t id)
 {
-	for (unsigned i = 0; i < VM_MAX; i++) {
-		enum vm_state s = __atomic_load_n(&vms[i].state, __ATOMIC_ACQUIRE);
+	struct vm *vm;
+	enum vm_state s;
 
-		if (s != VM_EMPTY && s != VM_BUILDING && vms[i].id == id)
-			return &vms[i];
-	}
-	return NULL;
+	if (id >= VM_ID_LIMIT)
+		return NULL;
+	vm = __atomic_load_n(&vm_of_id[id], __ATOMIC_ACQUIRE);
+	if (!vm)
+		return NULL;
+	s = __atomic_load_n(&vm->state, __ATOMIC_ACQUIRE);
+	return s != VM_EMPTY && s != VM_BUILDING && vm->id == id ? vm : NULL;
 }
 
 bool vm_slot_free(void)
@@ -44,6 +50,7 @@ bool vm_slot_free(void)
 void vm_publish(struct vm *vm)
 {
 	__atomic_store_n(&vm->state, VM_CREATED, __ATOMIC_RELEASE);
+	__atomic_store_n(&vm_of_id[vm->id], vm, __ATOMIC_RELEASE);
 }
 
 void vm_discard(struct vm *vm)
@@ -54,8 +61,7 @@ void vm_discard(struct vm *vm)
 }
 
 /* Stage-2 tables of a VM the host launched come from the metadata pages it donated;
- * the others' from the hypervisor's page pool (VA == PA at EL2), falling back on the
- * reserve that keeps ownership transitions from failing half-way. */
+ * the others' from the hypervisor's page pool (VA == PA at EL2). Counted per VM. */
 static void *s2_alloc_table(void *cookie, size_t bytes, paddr_t *pa)
 {
 	struct vm *vm = cookie;
@@ -276,6 +282,7 @@ int vm_teardown(struct vm *vm)
 	vm->teardown_pending = false;
 	log_printf("PALISADE: VM %u (%s) torn down: its memory zeroed and returned to the host\n",
 		   vm->id, vm->name);
+	__atomic_store_n(&vm_of_id[vm->id], NULL, __ATOMIC_RELEASE);
 	__atomic_store_n(&vm->state, VM_EMPTY, __ATOMIC_RELEASE);
 	return PAL_OK;
 }

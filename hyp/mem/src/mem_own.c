@@ -271,13 +271,22 @@ struct batch {
 	 * would allocate are summed instead, and the first error is kept. */
 	bool count;
 	int err;
-	uint64_t tables[VM_ID_LIMIT];
+	uint64_t vms;        /* count mode: bit v set when tables[v] may be non-zero */
+	uint64_t *tables;    /* count mode: [VM_ID_LIMIT] sums, outside the batch so a
+			      * commit's batch stays small (it is set up on every call) */
 };
 
 static void batch_init(struct batch *b, bool count)
 {
+	static uint64_t count_tables[VM_ID_LIMIT];   /* db.lock held: one counter at a time */
+
 	*b = (struct batch){ 0 };
 	b->count = count;
+	if (count) {
+		for (unsigned int v = 0; v < VM_ID_LIMIT; v++)
+			count_tables[v] = 0;
+		b->tables = count_tables;
+	}
 	for (int i = 0; i < TLB_SLOTS; i++)
 		b->tlb[i].vm = NO_VM;
 }
@@ -332,8 +341,10 @@ static void run_emit(struct batch *b, struct run *r, enum run_kind kind)
 						 kind == RUN_MAP, &n);
 		if (err != PAL_OK && b->err == PAL_OK)
 			b->err = err;
-		if (r->vm < VM_ID_LIMIT)
+		if (r->vm < VM_ID_LIMIT && n) {
 			b->tables[r->vm] += n;
+			b->vms |= (uint64_t)1 << r->vm;
+		}
 	} else if (kind == RUN_UNMAP) {
 		ops->unmap(ops->ctx, r->vm, r->ipa, r->pages);
 		tlb_note(b, r->vm, r->ipa, r->pages);
@@ -454,11 +465,7 @@ static int tables_available(const struct batch *b)
 {
 	if (b->err != PAL_OK)
 		return b->err;
-	uint64_t vms = 0;
-
-	for (unsigned int v = 0; v < VM_ID_LIMIT; v++)
-		vms |= b->tables[v] ? (uint64_t)1 << v : 0;
-	return db.ops->tables_available(db.ops->ctx, b->tables, vms);
+	return db.ops->tables_available(db.ops->ctx, b->tables, b->vms);
 }
 
 /* The parties of a transition: who may lose or gain a mapping. */
