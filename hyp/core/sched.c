@@ -194,10 +194,10 @@ void sched_run(void)
 		if (!v) {
 			/* Idle: show what VMs printed without a newline (a shell prompt), then wait
 			 * for an interrupt (a kick, the loaded vCPU's timer, a device). */
-			vm_console_tick();
-			vm_console_tick();
+			uint64_t flush_at = vm_console_tick();
+
 			vm_teardown_retry();
-			arm_deadline(c, 0);
+			arm_deadline(c, flush_at);
 			arch_wait_for_interrupt();   /* a kick, a timer, a device */
 			continue;
 		}

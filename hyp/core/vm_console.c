@@ -8,6 +8,7 @@
 #include "palisade/irq.h"
 #include "palisade/log.h"
 #include "palisade/platform.h"
+#include "palisade/timer.h"
 #include "palisade/vm_console.h"
 #include "palisade/vm_irq.h"
 #include "palisade/vpl011.h"
@@ -94,10 +95,15 @@ void vm_console_rx_irq(void)
 		console_mux_input(&mux, (uint8_t)c);
 }
 
-void vm_console_tick(void)
+/* A partial line is written once it has not grown for this long (a prompt shows at
+ * once to a person; a VM descheduled in the middle of a line is not cut). */
+#define PARTIAL_LINE_QUIET_MS 50
+
+uint64_t vm_console_tick(void)
 {
-	if (active)
-		console_mux_tick(&mux);
+	uint64_t now = timer_now(), quiet = timer_ms_to_ticks(PARTIAL_LINE_QUIET_MS);
+
+	return active && console_mux_tick(&mux, now, quiet) ? now + quiet : 0;
 }
 
 void vm_console_detach(struct vm *vm)

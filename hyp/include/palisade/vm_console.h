@@ -24,8 +24,9 @@ void vm_console_take_input(void);
 /* Physical UART receive interrupt. */
 void vm_console_rx_irq(void);
 
-/* Periodic flush of partial lines (idle, time slices). */
-void vm_console_tick(void);
+/* Periodic flush of partial lines (idle, time slices): each is written once it has not
+ * grown for a while. Returns when to tick again for the ones left (0: none left). */
+uint64_t vm_console_tick(void);
 
 /* True once VM consoles are in use: hypervisor log lines go through the multiplexer. */
 bool vm_console_active(void);

@@ -136,20 +136,27 @@ void console_mux_output(struct console_mux *mux, vm_id_t vm, uint8_t c)
 	spin_unlock(&mux->out_lock);
 }
 
-void console_mux_tick(struct console_mux *mux)
+bool console_mux_tick(struct console_mux *mux, uint64_t now, uint64_t quiet)
 {
+	bool pending = false;
+
 	spin_lock(&mux->out_lock);
 	for (vm_id_t vm = 1; vm < VM_ID_LIMIT; vm++) {
 		struct console_mux_vm *s = &mux->vm[vm];
 
 		if (!s->uart || !s->len)
 			continue;
-		if (s->aged)
+		if (s->aged && s->aged_len == s->len && now - s->aged_at >= quiet) {
 			emit(mux, vm, s, false);
-		else
+		} else if (!s->aged || s->aged_len != s->len) {
 			s->aged = true;
+			s->aged_len = s->len;
+			s->aged_at = now;
+		}
+		pending |= s->len != 0;
 	}
 	spin_unlock(&mux->out_lock);
+	return pending;
 }
 
 void console_mux_flush(struct console_mux *mux)

@@ -243,14 +243,14 @@ static void test_partial_lines_flushed_by_tick(void **state)
 {
 	(void)state;
 	guest_puts(&vms[VM_ID_HOST], "# ");
-	console_mux_tick(&mux);
+	console_mux_tick(&mux, 0, 0);
 	expect_phys("");  /* one tick: the line may still be coming */
-	console_mux_tick(&mux);
+	console_mux_tick(&mux, 0, 0);
 	expect_phys("# ");
 	/* The echo of a keystroke continues the prompt's line. */
 	guest_putc(&vms[VM_ID_HOST], 'l');
-	console_mux_tick(&mux);
-	console_mux_tick(&mux);
+	console_mux_tick(&mux, 0, 0);
+	console_mux_tick(&mux, 0, 0);
 	expect_phys("l");
 	/* A guest's line ends the host's unfinished one first. */
 	guest_puts(&vms[2], "boot\n");
@@ -260,18 +260,36 @@ static void test_partial_lines_flushed_by_tick(void **state)
 
 	/* A partial guest line, interrupted, continues behind a new prefix. */
 	guest_puts(&vms[2], "abc");
-	console_mux_tick(&mux);
-	console_mux_tick(&mux);
+	console_mux_tick(&mux, 0, 0);
+	console_mux_tick(&mux, 0, 0);
 	guest_puts(&vms[3], "line\n");
 	guest_puts(&vms[2], "def\n");
 	expect_phys("[vm2] abc\n[vm3] line\n[vm2] def\n");
 
 	/* A line completed before its second tick is never cut. */
 	guest_puts(&vms[2], "x");
-	console_mux_tick(&mux);
+	console_mux_tick(&mux, 0, 0);
 	guest_puts(&vms[2], "y\n");
-	console_mux_tick(&mux);
+	console_mux_tick(&mux, 0, 0);
 	expect_phys("[vm2] xy\n");
+
+	/* With a quiet time: written only once the line stopped growing for that long. */
+	guest_puts(&vms[2], "PALISADE-TEST pvm_own");
+	console_mux_tick(&mux, 100, 50);
+	console_mux_tick(&mux, 120, 50);
+	expect_phys("");                 /* 20 < 50 */
+	guest_puts(&vms[2], "s_page");
+	console_mux_tick(&mux, 160, 50);  /* it grew: young again */
+	console_mux_tick(&mux, 200, 50);
+	expect_phys("");
+	guest_puts(&vms[2], "_again PASS\n");
+	expect_phys("[vm2] PALISADE-TEST pvm_owns_page_again PASS\n");
+	guest_puts(&vms[VM_ID_HOST], "$ ");
+	console_mux_tick(&mux, 300, 50);
+	console_mux_tick(&mux, 349, 50);
+	expect_phys("");
+	console_mux_tick(&mux, 350, 50);
+	expect_phys("$ ");
 }
 
 static void test_flush_writes_everything(void **state)
@@ -289,8 +307,8 @@ static void test_hyp_lines_start_a_line(void **state)
 {
 	(void)state;
 	guest_puts(&vms[2], "partial");
-	console_mux_tick(&mux);
-	console_mux_tick(&mux);
+	console_mux_tick(&mux, 0, 0);
+	console_mux_tick(&mux, 0, 0);
 	console_mux_hyp_write(&mux, "PALISADE-TEST x PASS\n", 21);
 	guest_puts(&vms[2], " rest\n");
 	expect_phys("[vm2] partial\nPALISADE-TEST x PASS\n[vm2]  rest\n");
@@ -312,8 +330,8 @@ static void test_guest_output_filtered(void **state)
 	guest_puts(&vms[2], "ab\b\b\b\b\b\bc\n");
 	expect_phys("[vm2] ab\b\bc\n");
 	guest_puts(&vms[2], "abc");
-	console_mux_tick(&mux);
-	console_mux_tick(&mux);
+	console_mux_tick(&mux, 0, 0);
+	console_mux_tick(&mux, 0, 0);
 	guest_puts(&vms[3], "three\n");
 	guest_puts(&vms[2], "\b\bX\n");  /* behind a new prefix: nothing to erase */
 	expect_phys("[vm2] abc\n[vm3] three\n[vm2] X\n");
@@ -407,8 +425,8 @@ static void test_escape_announcement_ends_open_line(void **state)
 	console_mux_flush(&mux);
 	clear_phys();
 	guest_puts(&vms[2], "typing");
-	console_mux_tick(&mux);
-	console_mux_tick(&mux);
+	console_mux_tick(&mux, 0, 0);
+	console_mux_tick(&mux, 0, 0);
 	escape('3');
 	expect_phys("[vm2] typing\n[palisade] console input -> vm3\n");
 }
@@ -515,8 +533,8 @@ static void test_remove_vm_flushes_and_falls_back(void **state)
 
 	/* Removing a VM that is not the target says nothing about input. */
 	guest_puts(&vms[3], "bye");
-	console_mux_tick(&mux);
-	console_mux_tick(&mux);
+	console_mux_tick(&mux, 0, 0);
+	console_mux_tick(&mux, 0, 0);
 	assert_int_equal(console_mux_remove_vm(&mux, 3), PAL_OK);
 	expect_phys("[vm3] bye\n");  /* its unfinished line was ended */
 
@@ -592,7 +610,7 @@ static void *stress_typist(void *arg)
 			console_mux_input(&mux, CTRL_A);
 			console_mux_input(&mux, 'n');
 		}
-		console_mux_tick(&mux);
+		console_mux_tick(&mux, 0, 0);
 	}
 	return NULL;
 }

@@ -55,6 +55,8 @@ struct console_mux_vm {
 	struct vpl011 *uart;        /* non-NULL: registered */
 	bool raw;                   /* pass control bytes through unfiltered */
 	bool aged;                  /* the pending partial line has seen a tick */
+	uint16_t aged_len;          /* its length then: more bytes since make it young again */
+	uint64_t aged_at;           /* the tick's time then (console_mux_tick's now) */
 	uint8_t prefix_len;
 	uint16_t len;               /* bytes in line[] */
 	uint16_t col;               /* visible bytes since the prefix on the physical line */
@@ -117,11 +119,13 @@ int console_mux_set_raw(struct console_mux *mux, vm_id_t vm, bool raw);
 void console_mux_output(struct console_mux *mux, vm_id_t vm, uint8_t c);
 
 /*
- * Periodic flush, e.g. every 20 ms: writes each partial line that was already pending
- * at the previous tick, so a prompt or an echoed keystroke shows within two periods
- * while a line still being written is not cut needlessly.
+ * Periodic flush: writes each partial line that has not grown since an earlier tick at
+ * least `quiet` time units before `now` (any monotonic clock; quiet 0: since the
+ * previous tick), so a prompt or an echoed keystroke shows, while a line still being
+ * written (a VM descheduled between two bytes) is not cut: a cut line would continue
+ * behind a new prefix, and a verdict split that way is lost to whoever reads the log.
  */
-void console_mux_tick(struct console_mux *mux);
+bool console_mux_tick(struct console_mux *mux, uint64_t now, uint64_t quiet);   /* any left? */
 
 /* Write every pending partial line now and end the open line (before power-off, panic). */
 void console_mux_flush(struct console_mux *mux);
