@@ -35,8 +35,9 @@ static int ipa_to_pa(struct vm *vm, uint64_t ipa, paddr_t *pa)
 	return vm_translate(vm, ipa_init(ipa), pa, NULL) == PAL_OK ? PAL_OK : PAL_E_RANGE;
 }
 
-int guest_page_access(struct vm *vm, uint64_t ipa, unsigned need,
-		      void (*fn)(void *arg, paddr_t page), void *arg)
+/* need: the caller's (MEM_ACCESS_PRIVATE or 0); how: MEM_ACCESS_READ or WRITE. */
+static int checked_access(struct vm *vm, uint64_t ipa, unsigned need, unsigned how,
+		  void (*fn)(void *arg, paddr_t page), void *arg)
 {
 	paddr_t pa;
 	int rc;
@@ -46,23 +47,27 @@ int guest_page_access(struct vm *vm, uint64_t ipa, unsigned need,
 	rc = ipa_to_pa(vm, ipa, &pa);
 	if (rc)
 		return rc;
-	return mem_access(vm->id, pa, ipa_init(ipa), need | MEM_ACCESS_READ, fn, arg);
+	return mem_access(vm->id, pa, ipa_init(ipa), need | how, fn, arg);
+}
+
+int guest_page_access(struct vm *vm, uint64_t ipa, unsigned need,
+		      void (*fn)(void *arg, paddr_t page), void *arg)
+{
+	return checked_access(vm, ipa, need, MEM_ACCESS_READ, fn, arg);
 }
 
 static int copy(struct vm *vm, uint64_t ipa, void *buf, size_t len, unsigned need, bool write)
 {
 	struct copy c = { ipa & PAGE_MASK, buf, len, write };
-	paddr_t pa;
-	int rc;
 
-	if (!vm || !buf || len == 0 || (need & ~MEM_ACCESS_PRIVATE) ||
-	    (ipa & PAGE_MASK) + len > PAGE_SIZE)
+	if (!buf || len == 0 || (ipa & PAGE_MASK) + len > PAGE_SIZE)
 		return PAL_E_INVALID;
-	rc = ipa_to_pa(vm, ipa, &pa);
-	if (rc)
-		return rc;
-	return mem_access(vm->id, pa, ipa_init(ipa),
-			  need | (write ? MEM_ACCESS_WRITE : MEM_ACCESS_READ), do_copy, &c);
+	return checked_access(vm, ipa, need, write ? MEM_ACCESS_WRITE : MEM_ACCESS_READ, do_copy, &c);
+}
+
+bool guest_buffer_shape_ok(uint64_t ipa, uint64_t len)
+{
+	return !(ipa & 7) && (ipa & PAGE_MASK) + len <= PAGE_SIZE;
 }
 
 int guest_read(struct vm *vm, uint64_t ipa, void *dst, size_t len, unsigned need)

@@ -25,13 +25,6 @@ static struct vm *attested_caller(const struct hc_ctx *ctx)
 	return vm && vm->is_protected && pvm_sealed(vm) ? vm : NULL;
 }
 
-/* A buffer of len bytes at ipa: 8-byte aligned, in one page. Whether it is the
- * caller's private memory is checked at each access (guest_mem.h), never before. */
-static int buffer_shape_ok(uint64_t ipa, uint64_t len)
-{
-	return !(ipa & 7) && (ipa & PAGE_MASK) + len <= PAGE_SIZE ? PAL_OK : PAL_E_INVALID;
-}
-
 int64_t hc_attest(struct hc_ctx *ctx, const uint64_t args[], uint64_t results[3])
 {
 	/* The evidence is built here, in EL2-private memory, and copied out at the end. */
@@ -41,7 +34,7 @@ int64_t hc_attest(struct hc_ctx *ctx, const uint64_t args[], uint64_t results[3]
 	struct attest_report_in in;
 	int rc;
 
-	if (args[1] < ATTEST_EVIDENCE_LEN || buffer_shape_ok(args[0], ATTEST_EVIDENCE_LEN))
+	if (args[1] < ATTEST_EVIDENCE_LEN || !guest_buffer_shape_ok(args[0], ATTEST_EVIDENCE_LEN))
 		return PAL_E_INVALID;
 	if (!vm)
 		return PAL_E_RANGE;   /* not a protected VM: it has no private memory to name */
@@ -79,7 +72,7 @@ int64_t hc_measure_extend(struct hc_ctx *ctx, const uint64_t args[], uint64_t re
 	int rc;
 
 	(void)results;
-	if (args[0] >= ATTEST_RMR_COUNT || buffer_shape_ok(args[1], ATTEST_DIGEST_LEN))
+	if (args[0] >= ATTEST_RMR_COUNT || !guest_buffer_shape_ok(args[1], ATTEST_DIGEST_LEN))
 		return PAL_E_INVALID;
 	if (!vm)
 		return PAL_E_RANGE;
@@ -98,7 +91,7 @@ int64_t hc_measure_read(struct hc_ctx *ctx, const uint64_t args[], uint64_t resu
 	uint8_t value[ATTEST_DIGEST_LEN];
 
 	(void)results;
-	if (args[0] > RMR_READ_LAUNCH || buffer_shape_ok(args[1], ATTEST_DIGEST_LEN))
+	if (args[0] > RMR_READ_LAUNCH || !guest_buffer_shape_ok(args[1], ATTEST_DIGEST_LEN))
 		return PAL_E_INVALID;
 	if (!vm)
 		return PAL_E_RANGE;

@@ -149,25 +149,25 @@ static void op_zero(void *ctx, paddr_t pa, uint64_t pages)
  */
 static int op_tables_headroom(void *ctx, uint64_t vms)
 {
-	uint64_t from_pool = 0;
+	static uint64_t need[VM_ID_LIMIT];   /* the ownership lock is held; zero between calls */
+	int rc = PAL_OK;
 
-	(void)ctx;
 	for (uint64_t m = vms; m; m &= m - 1) {
-		struct vm *vm = vm_by_id((vm_id_t)__builtin_ctzll(m));
+		unsigned id = (unsigned)__builtin_ctzll(m);
+		struct vm *vm = vm_by_id((vm_id_t)id);
 
 		if (!vm)
 			continue;   /* no stage-2 (being built, or gone): nothing to map */
 		if (!vm->s2_table_pages_max || vm->s2_table_pages > vm->s2_table_pages_max)
-			return PAL_E_NO_MEMORY;
-		if (vm->launch.meta_pages) {
-			if (vm->launch.meta_pool.free_pages <
-			    vm->s2_table_pages_max - vm->s2_table_pages)
-				return PAL_E_NO_MEMORY;
-		} else {
-			from_pool += vm->s2_table_pages_max - vm->s2_table_pages;
-		}
+			rc = PAL_E_NO_MEMORY;
+		else
+			need[id] = vm->s2_table_pages_max - vm->s2_table_pages;
 	}
-	return hyp_pool.free_pages < from_pool ? PAL_E_NO_MEMORY : PAL_OK;
+	if (rc == PAL_OK)
+		rc = op_tables_available(ctx, need, vms);
+	for (uint64_t m = vms; m; m &= m - 1)
+		need[__builtin_ctzll(m)] = 0;
+	return rc;
 }
 
 void mem_s2_set_host_bound(void)

@@ -66,6 +66,7 @@ static void cpu_on(struct vcpu *v, uint64_t mpidr, uint64_t entry, uint64_t ctx)
 {
 	struct vcpu *t = vcpu_by_mpidr(v->vm, mpidr);
 	enum vcpu_state off = VCPU_OFF;
+	bool started = false;
 
 	if (!t) {
 		ret(v, PSCI_RET_INVALID_PARAMS);
@@ -75,19 +76,16 @@ static void cpu_on(struct vcpu *v, uint64_t mpidr, uint64_t entry, uint64_t ctx)
 	 * already left its CPU (CPU_OFF unloads before it is seen OFF), so the reset is the
 	 * whole truth; OFF -> RUNNABLE by CAS never overrides a concurrent VM stop. */
 	spin_lock(&v->vm->psci_lock);
-	if (__atomic_load_n(&t->state, __ATOMIC_SEQ_CST) != VCPU_OFF) {
-		spin_unlock(&v->vm->psci_lock);
-		ret(v, PSCI_RET_ALREADY_ON);
-		return;
-	}
-	arch_vcpu_reset(t, entry, ctx);
-	if (!__atomic_compare_exchange_n(&t->state, &off, VCPU_RUNNABLE, false,
-					 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
-		spin_unlock(&v->vm->psci_lock);
-		ret(v, PSCI_RET_ALREADY_ON);
-		return;
+	if (__atomic_load_n(&t->state, __ATOMIC_SEQ_CST) == VCPU_OFF) {
+		arch_vcpu_reset(t, entry, ctx);
+		started = __atomic_compare_exchange_n(&t->state, &off, VCPU_RUNNABLE, false,
+						      __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
 	}
 	spin_unlock(&v->vm->psci_lock);
+	if (!started) {
+		ret(v, PSCI_RET_ALREADY_ON);
+		return;
+	}
 	sched_kick(t);
 	ret(v, PSCI_RET_SUCCESS);
 	/* A host-driven VM's new vCPU runs only when the host calls VCPU_RUN for it. */

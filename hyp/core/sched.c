@@ -115,7 +115,6 @@ static struct vcpu *pick(struct cpu *c, struct vcpu *last)
 
 static void run_vcpu(struct cpu *c, struct vcpu *v)
 {
-	uint64_t lrs[VCPU_MAX_LRS], out[VCPU_MAX_LRS];
 	unsigned nr = arch_gic_nr_lrs();
 
 	if (c->loaded_vcpu != v) {
@@ -128,22 +127,8 @@ static void run_vcpu(struct cpu *c, struct vcpu *v)
 	/* Time slice only when someone else waits for this CPU. */
 	arm_deadline(c, runnable_count(c) > 1 ? timer_now() + timer_ms_to_ticks(SCHED_SLICE_MS) : 0);
 
-	while (v->state == VCPU_RUNNABLE && !c->need_resched) {
-		struct vcpu_exit e;
-		uint64_t ich_hcr;
-		unsigned used;
-
-		if (c->loaded_vcpu != v) {   /* it did CPU_OFF and was started again */
-			arch_vcpu_load(v);
-			vm_irq_vcpu_load(v);
-		}
-		used = vm_irq_fill(v, lrs, nr, &ich_hcr);
-		for (unsigned i = used; i < nr; i++)
-			lrs[i] = 0;
-		arch_vcpu_run(v, lrs, nr, ich_hcr, out, &e);
-		vm_irq_sync(v, out, used);
-		vcpu_handle_exit(v, &e);
-	}
+	while (v->state == VCPU_RUNNABLE && !c->need_resched)
+		vcpu_run_once(c, v, nr);
 	c->need_resched = false;
 	c->current = NULL;
 }

@@ -45,16 +45,11 @@ static bool host_can_take_irq(struct vcpu *hv)
 
 static uint64_t run_until_exit(struct cpu *c, struct vcpu *hv, struct vcpu *v)
 {
-	uint64_t lrs[VCPU_MAX_LRS], out[VCPU_MAX_LRS];
 	unsigned nr = arch_gic_nr_lrs();
 
 	c->need_resched = false;
 	arm_host_deadline(hv);
 	for (;;) {
-		struct vcpu_exit e;
-		uint64_t ich_hcr;
-		unsigned used;
-
 		if (__atomic_load_n(&v->state, __ATOMIC_SEQ_CST) == VCPU_STOPPED ||
 		    __atomic_load_n(&v->vm->state, __ATOMIC_SEQ_CST) != VM_RUNNING)
 			return VCPU_EXIT_SHUTDOWN;
@@ -70,21 +65,12 @@ static uint64_t run_until_exit(struct cpu *c, struct vcpu *hv, struct vcpu *v)
 				continue;
 			}
 			/* Its timer is live in the registers: its interrupt, an IPI (a kick) or
-			 * anything for the host ends the wait; the EL2 timer bounds it. WFI masked,
-			 * then take the interrupt (see sched.c, idle_wait: not lost before it). */
+			 * anything for the host ends the wait; the EL2 timer bounds it (masked
+			 * WFI, then the interrupt: arch/cpu.h, arch_wait_for_interrupt). */
 			arch_wait_for_interrupt();
 			continue;
 		}
-		if (c->loaded_vcpu != v) {   /* it did CPU_OFF and was started again */
-			arch_vcpu_load(v);
-			vm_irq_vcpu_load(v);
-		}
-		used = vm_irq_fill(v, lrs, nr, &ich_hcr);
-		for (unsigned i = used; i < nr; i++)
-			lrs[i] = 0;
-		arch_vcpu_run(v, lrs, nr, ich_hcr, out, &e);
-		vm_irq_sync(v, out, used);
-		vcpu_handle_exit(v, &e);
+		vcpu_run_once(c, v, nr);
 	}
 }
 

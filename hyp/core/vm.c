@@ -241,7 +241,12 @@ void vm_stop(struct vm *vm, const char *why)
 	enum pvm_phase next;
 	if (pvm_step(vm->launch.phase, PVM_EV_STOP, &next) == PAL_OK)
 		__atomic_store_n(&vm->launch.phase, next, __ATOMIC_RELEASE);
+	vm_stop_vcpus(vm);
 	spin_unlock(&vm->launch_lock);
+}
+
+void vm_stop_vcpus(struct vm *vm)
+{
 	__atomic_store_n(&vm->state, VM_STOPPED, __ATOMIC_SEQ_CST);
 	for (unsigned i = 0; i < vm->vcpu_count; i++) {
 		__atomic_store_n(&vm->vcpus[i].state, VCPU_STOPPED, __ATOMIC_SEQ_CST);
@@ -249,11 +254,6 @@ void vm_stop(struct vm *vm, const char *why)
 	}
 }
 
-/*
- * The last of a stopped VM's vCPUs has left its CPU (sched.c): no CPU can run the VM or
- * hold its state any more. Every page it had is zeroed and returned (hyp/mem), its
- * VMID's TLB entries and its tables go, and the slot is free again.
- */
 /* Under the ownership lock, between returning the VM's pages and its metadata: every
  * TLB entry of the VMID goes (walk caches included), then its tables. */
 static void release_stage2(void *arg)
@@ -266,6 +266,12 @@ static void release_stage2(void *arg)
 	spin_unlock(&vm->lock);
 }
 
+/*
+ * The last of a stopped VM's vCPUs has left its CPU (sched.c, or VM_DESTROY's wait): no
+ * CPU can run the VM or hold its state any more. Every page it had is zeroed and
+ * returned (hyp/mem), its VMID's TLB entries and its tables go, and the slot is free
+ * again.
+ */
 int vm_teardown(struct vm *vm)
 {
 	int rc = mem_vm_teardown(vm->id, vm->launch.meta_pa, vm->launch.meta_pages,
@@ -292,8 +298,11 @@ void vm_teardown_retry(void)
 	for (unsigned i = 0; i < VM_MAX; i++) {
 		struct vm *vm = &vms[i];
 
-		/* One CPU wins each retry; a VM the host launched is VM_DESTROY's to finish. */
+		/* One CPU wins each retry; a VM the host launched is VM_DESTROY's to finish.
+		 * Read first: the idle loop of every CPU comes here, and nothing is pending
+		 * almost always. */
 		if (!vm->launch.host_launched &&
+		    __atomic_load_n(&vm->teardown_pending, __ATOMIC_ACQUIRE) &&
 		    __atomic_exchange_n(&vm->teardown_pending, false, __ATOMIC_ACQ_REL) &&
 		    vm_teardown(vm) != PAL_OK)
 			__atomic_store_n(&vm->teardown_pending, true, __ATOMIC_RELEASE);

@@ -292,7 +292,7 @@ int64_t hc_vm_start(struct hc_ctx *ctx, const uint64_t args[], uint64_t results[
 	int rc;
 
 	(void)results;
-	if (out && ((out & 7) || (out & PAGE_MASK) + LM_DIGEST_LEN > PAGE_SIZE))
+	if (out && !guest_buffer_shape_ok(out, LM_DIGEST_LEN))
 		return PAL_E_INVALID;
 	vm = lock_launched(args[0], PVM_EV_START, &next, &rc);
 	if (!vm)
@@ -348,6 +348,7 @@ int64_t hc_vm_irq_line(struct hc_ctx *ctx, const uint64_t args[], uint64_t resul
 /* VCPU_RUN's way in: the vCPU, claimed for this CPU (run_cpu), or NULL and *rc. */
 struct vcpu *vm_launch_claim_vcpu(uint64_t vm_id, uint64_t index, int cpu, int *rc)
 {
+	enum pvm_phase next;
 	struct vcpu *v = NULL;
 	struct vm *vm;
 	int expected = -1;
@@ -356,9 +357,10 @@ struct vcpu *vm_launch_claim_vcpu(uint64_t vm_id, uint64_t index, int cpu, int *
 	vm = launched_vm(vm_id, rc);
 	if (vm && index >= vm->vcpu_count)
 		*rc = PAL_E_NOT_FOUND;
-	else if (vm && __atomic_load_n(&vm->launch.phase, __ATOMIC_ACQUIRE) != PVM_RUNNING)
-		*rc = PAL_E_STATE;
 	else if (vm)
+		*rc = pvm_step(__atomic_load_n(&vm->launch.phase, __ATOMIC_ACQUIRE), PVM_EV_RUN,
+			       &next);
+	if (vm && !*rc)
 		v = &vm->vcpus[index];
 	/* One CPU at a time runs a vCPU. With VM_DESTROY's store of the state then load of
 	 * run_cpu, this claim then load of the state (all sequentially consistent): at
@@ -368,11 +370,10 @@ struct vcpu *vm_launch_claim_vcpu(uint64_t vm_id, uint64_t index, int cpu, int *
 		*rc = PAL_E_STATE;
 		v = NULL;
 	}
-	if (v)
-		v->pcpu = (unsigned)cpu;   /* before anyone can kick it: VM_DESTROY needs this */
 	if (v) {
 		enum vcpu_state s = __atomic_load_n(&v->state, __ATOMIC_SEQ_CST);
 
+		v->pcpu = (unsigned)cpu;   /* before anyone can kick it: VM_DESTROY needs this */
 		if (s == VCPU_OFF || s == VCPU_STOPPED ||
 		    __atomic_load_n(&vm->state, __ATOMIC_SEQ_CST) != VM_RUNNING) {
 			__atomic_store_n(&v->run_cpu, -1, __ATOMIC_SEQ_CST);
@@ -404,9 +405,7 @@ int64_t hc_vm_destroy(struct hc_ctx *ctx, const uint64_t args[], uint64_t result
 			rc = pvm_step(vm->launch.phase, PVM_EV_DESTROY, &next);
 		if (!again && !rc) {
 			set_phase(vm, next);
-			__atomic_store_n(&vm->state, VM_STOPPED, __ATOMIC_SEQ_CST);
-			for (unsigned i = 0; i < vm->vcpu_count; i++)
-				__atomic_store_n(&vm->vcpus[i].state, VCPU_STOPPED, __ATOMIC_SEQ_CST);
+			vm_stop_vcpus(vm);
 		}
 		spin_unlock(&vm->launch_lock);
 	}
@@ -414,9 +413,6 @@ int64_t hc_vm_destroy(struct hc_ctx *ctx, const uint64_t args[], uint64_t result
 		/* Wait, holding only launch_global, until no vCPU is on a CPU: a vCPU inside
 		 * any hypercall finishes it (none takes launch_global) and VCPU_RUN returns
 		 * at once when kicked. Then zero and return everything. */
-		for (unsigned i = 0; i < vm->vcpu_count; i++)
-			if (__atomic_load_n(&vm->vcpus[i].run_cpu, __ATOMIC_SEQ_CST) >= 0)
-				sched_kick(&vm->vcpus[i]);
 		for (unsigned i = 0; i < vm->vcpu_count; i++)
 			while (__atomic_load_n(&vm->vcpus[i].run_cpu, __ATOMIC_SEQ_CST) >= 0)
 				__asm__ volatile("yield");

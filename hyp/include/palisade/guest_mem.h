@@ -8,6 +8,7 @@
 #ifndef PALISADE_GUEST_MEM_H
 #define PALISADE_GUEST_MEM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "palisade/mem_own.h"
@@ -19,6 +20,10 @@ struct vm;
  * PAL_E_INVALID for a bad shape, PAL_E_RANGE when the VM lacks the access. */
 int guest_read(struct vm *vm, uint64_t ipa, void *dst, size_t len, unsigned need);
 int guest_write(struct vm *vm, uint64_t ipa, const void *src, size_t len, unsigned need);
+
+/* A hypercall buffer of len bytes at ipa: 8-byte aligned and inside one page. Whether
+ * the caller may use it is checked at each access above, never before. */
+bool guest_buffer_shape_ok(uint64_t ipa, uint64_t len);
 
 /* fn(arg, page) on the whole page at ipa under the same guarantee (e.g. hashing it). */
 int guest_page_access(struct vm *vm, uint64_t ipa, unsigned need,

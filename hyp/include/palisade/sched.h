@@ -11,7 +11,7 @@
 #define SCHED_SLICE_MS 10
 
 void sched_add(struct vcpu *v);          /* place v on its CPU's run queue (boot/VM start) */
-void sched_wake(struct vcpu *v);         /* OFF/BLOCKED -> RUNNABLE, kick its CPU */
+void sched_wake(struct vcpu *v);         /* BLOCKED -> RUNNABLE, kick its CPU */
 void sched_kick(struct vcpu *v);         /* make v's CPU look at its run queue again */
 __attribute__((noreturn)) void sched_run(void);   /* this CPU's scheduling loop */
 

@@ -125,6 +125,9 @@ int vm_add_mmio(struct vm *vm, uint64_t base, uint64_t size,
 void vm_start(struct vm *vm, uint64_t entry, uint64_t arg0);
 /* Stops every vCPU of the VM (guest PSCI SYSTEM_OFF); the host stopping powers off. */
 void vm_stop(struct vm *vm, const char *why);
+/* The VM and each of its vCPUs STOPPED (sequentially consistent stores, then a kick of
+ * each vCPU's CPU): no vCPU enters the VM again. Caller holds vm->launch_lock. */
+void vm_stop_vcpus(struct vm *vm);
 /* No vCPU of the VM is on a CPU any more (see vm.c): zero and return its memory, free
  * its slot. PAL_E_NO_MEMORY (nothing changed) if the host's page tables cannot be had. */
 int vm_teardown(struct vm *vm);

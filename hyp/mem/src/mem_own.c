@@ -997,7 +997,7 @@ int mem_own_init(void *table, uint64_t table_bytes,
 
 	/* Host gets its pages: the same commit path, from "nobody" to "host owns". */
 	for (unsigned int i = 0; i < db.nr; i++) {
-		static struct batch b;
+		struct batch b;
 
 		batch_init(&b, false);
 		for (uint64_t k = 0; k < db.rg[i].pages; k++) {
