@@ -204,6 +204,15 @@ static int start_vcpu(struct vmm *m, unsigned i)
 	return 0;
 }
 
+/* Up to 5 s for another thread to stop the run (it saw the VM shut down). */
+static void wait_for_stop(struct vmm *m)
+{
+	const struct timespec ms = { 0, 1000000 };
+
+	for (int i = 0; i < 5000 && !atomic_load(&m->stop); i++)
+		nanosleep(&ms, NULL);
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu_arg *a = arg;
@@ -224,6 +233,11 @@ static void *vcpu_thread(void *arg)
 		if (ioctl(m->vm, PALISADE_VCPU_RUN, &r) != 0) {
 			if (errno == EINTR)
 				continue;       /* same arguments again: nothing was lost */
+			/* EBADFD (PAL_E_STATE) also answers a vCPU of a VM that another vCPU has
+			 * just powered off: that vCPU's thread gets the SHUTDOWN exit and stops
+			 * the run, so give it the time to, before calling this an error. */
+			if (errno == EBADFD)
+				wait_for_stop(m);
 			if (!atomic_load(&m->stop)) {
 				snprintf(m->stats->error, sizeof(m->stats->error),
 					 "VCPU_RUN of vCPU %u: %s", r.vcpu, strerror(errno));
